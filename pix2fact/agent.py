@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from pix2fact.tasks.model import TaskView
-from pix2fact.tools.base import ToolResult, ToolSpec
+from pix2fact.tools.base import ImageLimits, ToolResult, ToolSpec
 
 
 class Usage(BaseModel):
@@ -66,6 +66,9 @@ class AgentTurn(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     model: str | None = None
     stop_reason: str | None = None
+    # Opaque provider state that must go back to the provider in later turns (for example
+    # Gemini's thought signatures). Kept in memory only: it is not saved in trajectories.
+    provider_state: Any = Field(default=None, exclude=True)
 
 
 class ToolOutcome(BaseModel):
@@ -94,6 +97,8 @@ class Agent(ABC):
 
     name: ClassVar[str] = "agent"
     model: str | None = None
+    # The engine sizes the overview and every crop to fit these limits before the agent sees them.
+    image_limits: ImageLimits = ImageLimits()
 
     async def start(self, task: TaskView, context: AgentContext) -> None:
         self.task = task

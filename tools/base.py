@@ -55,6 +55,13 @@ class ToolResult(BaseModel):
         return self.error is not None
 
 
+class ImageLimits(BaseModel):
+    """The largest image a model accepts. Image tools size overviews and crops to fit it."""
+
+    max_side: int = 1568
+    max_bytes: int = 3_750_000
+
+
 class ToolSpec(BaseModel):
     """A tool as a model client presents it: name, description and JSON schema of arguments."""
 
