@@ -86,6 +86,9 @@ class AgentContext(BaseModel):
     image_size: tuple[int, int]
     overview: ToolResult
     max_steps: int
+    # The evaluation setting (agentic, c1..c4, single-pass, builtin-search). The engine already
+    # chose the tools and the first image for it; agents read it to adapt their prompt.
+    setting: str = "agentic"
 
 
 class Agent(ABC):
