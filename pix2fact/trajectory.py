@@ -85,6 +85,8 @@ class TaskRecord(BaseModel):
 
     task_id: str
     epoch: int = 1
+    question: str = ""
+    category: str = ""
     status: TaskStatus
     answer: AnswerFields | None = None
     overview: ImageRef | None = None

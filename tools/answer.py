@@ -7,6 +7,7 @@ that skips the rest still ends the task cleanly.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -66,3 +67,54 @@ class AnswerTool:
 
         fields = AnswerFields.model_validate(arguments)
         return ToolResult(text="Answer recorded.", data={"answer": fields.model_dump()})
+
+
+# Keys the benchmark's answer schema uses, mapped to our field names. Matching is done on a
+# lower-cased key with spaces and underscores removed, so "Final Answer" and "final_answer" agree.
+_SCHEMA_KEYS = {
+    "finalanswer": "final_answer",
+    "observation": "observation",
+    "searchplan": "search_plan",
+    "searchquery": "search_queries",
+    "searchqueries": "search_queries",
+    "comprehensiveanswer": "comprehensive_answer",
+}
+
+
+def parse_answer_text(text: str) -> AnswerFields:
+    """Read an answer a model wrote as text instead of calling `answer`.
+
+    Accepts a JSON object in the official schema, possibly inside a code fence or followed by
+    other text; otherwise the whole text (stripped) is the final answer.
+    """
+    stripped = text.strip()
+    candidate = _first_json_object(stripped)
+    if candidate is not None:
+        fields: dict[str, Any] = {}
+        for key, value in candidate.items():
+            name = _SCHEMA_KEYS.get(str(key).lower().replace(" ", "").replace("_", ""))
+            if name is None or value is None:
+                continue
+            if name == "search_queries":
+                fields[name] = [str(item) for item in value] if isinstance(value, list) else [str(value)]
+            else:
+                fields[name] = str(value)
+        if fields.get("final_answer", "").strip():
+            return AnswerFields.model_validate(fields)
+
+    return AnswerFields(final_answer=stripped)
+
+
+def _first_json_object(text: str) -> dict[str, Any] | None:
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
