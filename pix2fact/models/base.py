@@ -19,6 +19,9 @@ sets its class constants, and implements three methods:
 
 `ModelClient.generate` wraps `request_once` in the provider's limiter and the retry policy,
 and raises `ProviderError` or `ContextLengthError` when a fault cannot be retried away.
+
+Token counts in `Usage` follow one convention for every provider, so prices apply alike:
+`input_tokens` includes `cached_tokens`, and `output_tokens` includes `reasoning_tokens`.
 """
 
 from __future__ import annotations
@@ -101,6 +104,48 @@ def image_caption(image: ImageBlob) -> str:
     """Return a one-line description of an image, sent next to it so the model can tell images apart."""
     label = f"{image.label}, " if image.label else ""
     return f"[image: {label}{image.width}x{image.height} px]"
+
+
+def prune_images(messages: list[Message], keep: int) -> list[Message]:
+    """Return a copy of `messages` in which only the newest `keep` images remain.
+
+    Each older image is replaced by a one-line note in the text of the message that carried
+    it, so the model still knows the image existed and can request it again. The input list
+    and its messages are not modified.
+    """
+    remaining = max(0, keep)
+    pruned: list[Message] = []
+    for message in reversed(messages):
+        if isinstance(message, UserMessage) and message.images:
+            kept, notes = _split_images(message.images, remaining)
+            remaining -= len(kept)
+            if notes:
+                message = message.model_copy(update={"images": kept, "text": _append(message.text, notes)})
+        elif isinstance(message, ToolResultsMessage):
+            outcomes = []
+            for outcome in reversed(message.outcomes):
+                result = outcome.result
+                if result.images:
+                    kept, notes = _split_images(result.images, remaining)
+                    remaining -= len(kept)
+                    if notes:
+                        result = result.model_copy(update={"images": kept, "text": _append(result.text, notes)})
+                        outcome = outcome.model_copy(update={"result": result})
+                outcomes.append(outcome)
+            message = message.model_copy(update={"outcomes": list(reversed(outcomes))})
+        pruned.append(message)
+    return list(reversed(pruned))
+
+
+def _split_images(images: list[ImageBlob], budget: int) -> tuple[list[ImageBlob], list[str]]:
+    # The newest images of a message are its last ones, so the budget is spent from the end.
+    cut = max(0, len(images) - budget)
+    notes = [f"{image_caption(image)} removed from the history to save context" for image in images[:cut]]
+    return images[cut:], notes
+
+
+def _append(text: str, notes: list[str]) -> str:
+    return "\n".join([text, *notes]) if text else "\n".join(notes)
 
 
 def read_api_key(names: tuple[str, ...], *, required: bool = True) -> str | None:

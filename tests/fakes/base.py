@@ -105,7 +105,9 @@ class FakeServer:
             return len(self._script)
 
     def start(self) -> "FakeServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-server", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -1,0 +1,120 @@
+"""Chat Completions replies in the shape the openai SDK parses, for `FakeServer` scripts.
+
+    with FakeServer([chat_reply(tool_calls=[tool_call("crop", {"box": [0, 0, 9, 9]})])]) as server:
+        client = OpenAIChatClient(openai.AsyncOpenAI(api_key=KEY, base_url=server.url + "/v1", max_retries=0), "gpt-x")
+
+Field names follow the Chat Completions reference: `choices[].message.tool_calls[].function`
+with `arguments` as a JSON string, `usage.prompt_tokens_details.cached_tokens`,
+`usage.completion_tokens_details.reasoning_tokens`, and error bodies
+`{"error": {"message", "type", "param", "code"}}`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+
+from fakes.base import RecordedRequest, Reply
+
+_ids = itertools.count(1)
+
+
+def tool_call(name: str, arguments: dict[str, Any] | str, call_id: str | None = None) -> dict[str, Any]:
+    """Return one wire tool call. A string `arguments` is sent verbatim (for malformed JSON)."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {
+        "id": call_id or f"call_{next(_ids)}",
+        "type": "function",
+        "function": {"name": name, "arguments": text},
+    }
+
+
+def chat_completion(
+    text: str | None = None,
+    tool_calls: list[dict[str, Any]] | None = None,
+    *,
+    model: str = "gpt-fake",
+    finish_reason: str | None = None,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 20,
+    cached_tokens: int | None = None,
+    reasoning_tokens: int | None = None,
+) -> dict[str, Any]:
+    """Return a `chat.completion` object with one choice."""
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": cached_tokens, "audio_tokens": 0}
+    if reasoning_tokens is not None:
+        usage["completion_tokens_details"] = {
+            "reasoning_tokens": reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        }
+    return {
+        "id": f"chatcmpl-{next(_ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "logprobs": None,
+                "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+            }
+        ],
+        "usage": usage,
+        "service_tier": "default",
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def chat_reply(text: str | None = None, tool_calls: list[dict[str, Any]] | None = None, **options: Any) -> Reply:
+    """Return a 200 reply carrying a `chat_completion`."""
+    return Reply(json=chat_completion(text, tool_calls, **options))
+
+
+def error_reply(
+    status: int,
+    message: str,
+    *,
+    error_type: str = "server_error",
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Reply:
+    """Return an error reply with OpenAI's error body."""
+    body = {"error": {"message": message, "type": error_type, "param": None, "code": code}}
+    return Reply(status=status, json=body, headers=headers or {})
+
+
+def context_length_reply() -> Reply:
+    """Return the HTTP 400 OpenAI sends for a prompt longer than the context window."""
+    return error_reply(
+        400,
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.",
+        error_type="invalid_request_error",
+        code="context_length_exceeded",
+    )
+
+
+def wire_messages(request: RecordedRequest) -> list[dict[str, Any]]:
+    """Return the `messages` array of a recorded Chat Completions request."""
+    return request.json["messages"]
+
+
+def image_urls(message: dict[str, Any]) -> list[str]:
+    """Return the data URLs of the image parts of one wire message."""
+    content = message.get("content")
+    if not isinstance(content, list):
+        return []
+    return [part["image_url"]["url"] for part in content if part.get("type") == "image_url"]
