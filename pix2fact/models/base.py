@@ -43,7 +43,7 @@ from pix2fact.tools.base import ImageBlob, ImageLimits, ToolSpec
 
 logger = logging.getLogger(__name__)
 
-ReasoningEffort = Literal["none", "minimal", "low", "medium", "high"]
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
 
 
 class UserMessage(BaseModel):
@@ -194,6 +194,8 @@ class ModelClient(ABC):
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.model = model
+        # The endpoint actually used, for the run manifest; subclasses set it from their SDK client.
+        self.base_url: str | None = None
         # None means the provider's shared limiter, looked up in the running loop per call.
         self.limiter = limiter
         self.retry_policy = retry_policy or RetryPolicy()

@@ -66,6 +66,7 @@ class OpenAIChatClient(ModelClient):
     def __init__(self, sdk: openai.AsyncOpenAI, model: str, **options: Any) -> None:
         super().__init__(model, **options)
         self.sdk = sdk
+        self.base_url = str(sdk.base_url)
 
     @classmethod
     def from_env(cls, model: str | None = None, base_url: str | None = None, **options: Any) -> Self:
