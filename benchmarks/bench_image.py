@@ -55,6 +55,17 @@ def make_photo(path: Path) -> None:
     image.save(path, format="JPEG", quality=92)
 
 
+def cpu_name() -> str:
+    """Return the CPU model from /proc/cpuinfo on Linux, where platform.processor() is often empty."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def median_ms(action, repeat: int) -> float:
     timings = []
     for _ in range(repeat):
@@ -97,7 +108,7 @@ def main() -> int:
             output_bytes = crop_once(path, box, limits)
             rows.append((label, median_ms(lambda box=box: crop_once(path, box, limits), args.repeat), output_bytes))
 
-    print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, {platform.processor() or 'unknown CPU'}")
+    print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, {cpu_name()}")
     print(f"python {sys.version.split()[0]}, Pillow {PIL.__version__}, limits max_side={limits.max_side}")
     print(f"input: {WIDTH}x{HEIGHT} JPEG, {file_kb:.0f} KiB; median of {args.repeat} runs\n")
     print(f"{'step':<32}{'ms':>9}{'x decode':>10}{'JPEG KiB':>10}")
