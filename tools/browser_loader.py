@@ -1,0 +1,199 @@
+"""Loading pages in one task's browser context: checks, navigation, timeouts, text extraction.
+
+Errors the model can fix (a blocked URL, a page that is not available offline, a page whose
+scripts hang) raise `ToolError`. A crashed browser or a failing Playwright driver raises
+`BrowserFault`, which the loop records as a harness fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from playwright.async_api import BrowserContext, Page, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from pix2fact.tools.base import ToolError, ToolResult
+from pix2fact.tools.browser_proxy import GuardProxy
+from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, offline_message, serves
+from pix2fact.tools.browser_text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, render_page
+from pix2fact.tools.urlguard import BlockedURLError
+from pix2fact.tools.web import normalize_url
+
+logger = logging.getLogger(__name__)
+
+LOAD_SETTLE_S = 2.0
+SCRIPT_TIMEOUT_S = 5.0
+
+
+class BrowserFault(RuntimeError):
+    """The browser crashed or the Playwright driver failed: a harness fault, not the model's."""
+
+
+class PageLoader:
+    """The page-loading half of `BrowserSession`: one context, one page, the current view."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        page: Page,
+        router: SnapshotRouter,
+        proxy: GuardProxy,
+        block_log: BlockLog,
+        action_timeout_s: float,
+        browser_relaunched: bool = False,
+    ) -> None:
+        self.context = context
+        self.page = page
+        self.router = router
+        self.proxy = proxy
+        self.block_log = block_log
+        self.guard = router.guard
+        self.web = router.web
+        self.live = router.live
+        self.action_timeout_s = action_timeout_s
+        self.browser_relaunched = browser_relaunched
+        self.current: PageView | None = None
+        self.history: list[tuple[str, int]] = []
+        self._closed = False
+        self._crashed = False
+        self._main_status: int | None = None
+        self._watch(page)
+
+    def _watch(self, page: Page) -> None:
+        page.on("crash", lambda _page: self._mark_crashed())
+        page.on("response", self._note_response)
+        # Popups are closed at once: the model reads one page at a time.
+        page.on("popup", lambda popup: asyncio.ensure_future(popup.close()))
+
+    def _mark_crashed(self) -> None:
+        logger.error("browser page crashed at %s", self.current.url if self.current else "(no page)")
+        self._crashed = True
+
+    def _note_response(self, response: Response) -> None:
+        # Kept from the event because a navigation that times out has no Response object.
+        if response.request.is_navigation_request() and response.frame == self.page.main_frame:
+            self._main_status = response.status
+
+    async def close(self) -> None:
+        """Close the context and the proxy. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.context.close()
+        except PlaywrightError as error:
+            logger.warning("closing the browser context failed (the browser may have died): %s", error)
+        await self.proxy.close()
+
+    def require_open_page(self) -> PageView:
+        if self.current is None:
+            raise ToolError("no page is open; call open_url with a URL, or use web_search first")
+        return self.current
+
+    def result(self, view: PageView, index: int) -> ToolResult:
+        """Show text page `index` of `view` and record what the trajectory needs."""
+        view.page_index = index
+        data: dict[str, Any] = {
+            "requested_url": view.requested_url,
+            "url": view.url,
+            "status": view.status,
+            "title": view.title,
+            "page": index + 1,
+            "pages": view.page_count,
+            "links": len(view.links),
+        }
+        return ToolResult(text=render_page(view, index), data=data)
+
+    async def load(self, url: str) -> PageView:
+        """Check `url`, navigate to it, and read the rendered page.
+
+        Raises:
+            BlockedURLError: the guard rejects the URL or a redirect on the way.
+            ToolError: the URL is offline-only, does not resolve, or the page hung.
+            BrowserFault: the browser or the driver failed.
+        """
+        if self._closed:
+            raise BrowserFault("this browser session is closed; the engine must open a new session per task")
+        if self._crashed:
+            raise BrowserFault("the browser page crashed earlier in this session; the run needs a new session")
+
+        self.guard.check(url)
+        if serves(self.web, url) is False:
+            if not self.live:
+                raise ToolError(offline_message(url))
+            await self.guard.check_resolved(url)
+
+        self.block_log.clear()
+        self._main_status = None
+        started = time.monotonic()
+        note = await self._navigate(url)
+        if self.router.fault is not None:
+            fault, self.router.fault = self.router.fault, None
+            raise BrowserFault(f"the web source failed while serving {url}: {fault!r}") from fault
+
+        final_url = self.page.url
+        for blocked_url, message in self.block_log.entries:
+            if normalize_url(blocked_url) == normalize_url(final_url):
+                await self._reset_page()
+                raise BlockedURLError(f"{url} redirected to a blocked address. {message}")
+
+        extracted = await self._extract(url)
+        logger.debug("loaded %s as %s in %.0f ms", url, final_url, (time.monotonic() - started) * 1000)
+        return build_view(url, final_url, self._main_status, extracted, note)
+
+    async def _navigate(self, url: str) -> str:
+        """Go to `url`; return a note for the header when the page did not finish loading."""
+        timeout_ms = self.action_timeout_s * 1000
+        started = time.monotonic()
+        try:
+            await self.page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+        except PlaywrightTimeoutError:
+            return f"Note: the page did not finish loading within {self.action_timeout_s:g} s; this is what had rendered by then."
+        except PlaywrightError as error:
+            self._raise_navigation_error(url, error)
+
+        remaining = self.action_timeout_s - (time.monotonic() - started)
+        try:
+            await self.page.wait_for_load_state("load", timeout=max(0.1, min(LOAD_SETTLE_S, remaining)) * 1000)
+        except PlaywrightTimeoutError:
+            logger.debug("%s: load event still pending after DOMContentLoaded; reading it as is", url)
+        except PlaywrightError as error:
+            self._raise_navigation_error(url, error)
+        return ""
+
+    def _raise_navigation_error(self, url: str, error: PlaywrightError) -> None:
+        message = error.message.splitlines()[0] if error.message else repr(error)
+        if "net::ERR_" not in message and "interrupted by another navigation" not in message:
+            raise BrowserFault(f"the browser failed while opening {url}: {message}") from error
+        if self.block_log.entries:
+            blocked_url, reason = self.block_log.entries[-1]
+            if blocked_url != url and not reason.startswith(url):
+                reason = f"{url} led to a blocked request. {reason}"
+            raise BlockedURLError(reason) from None
+        raise ToolError(f"could not open {url}: {message}; check the URL or try another page") from None
+
+    async def _extract(self, url: str) -> dict:
+        limit = min(SCRIPT_TIMEOUT_S, self.action_timeout_s)
+        try:
+            return await asyncio.wait_for(self.page.evaluate(EXTRACT_SCRIPT, [MAX_TEXT_CHARS, MAX_LINKS]), limit)
+        except asyncio.TimeoutError:
+            await self._reset_page()
+            raise ToolError(f"the page {url} kept its scripts running for more than {limit:g} s (an endless loop?), so it was closed; open another page") from None
+        except PlaywrightError as error:
+            if "Execution context was destroyed" in (error.message or ""):
+                raise ToolError(f"{url} navigated away while being read; open it again") from None
+            raise BrowserFault(f"reading the page {url} failed: {error.message}") from error
+
+    async def _reset_page(self) -> None:
+        """Replace the page with a fresh one, e.g. after a script hung its renderer."""
+        old = self.page
+        self.page = await self.context.new_page()
+        self._watch(self.page)
+        try:
+            await asyncio.wait_for(old.close(run_before_unload=False), self.action_timeout_s)
+        except (asyncio.TimeoutError, PlaywrightError) as error:
+            logger.warning("closing a hung page failed: %r", error)
