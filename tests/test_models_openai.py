@@ -9,6 +9,7 @@ import time
 
 import openai
 import pytest
+import pytest_asyncio
 from fakes.base import FakeServer, Reply
 from fakes.openai_server import (
     chat_reply,
@@ -59,11 +60,24 @@ def server():
         yield fake
 
 
+_open_clients: list[OpenAIChatClient] = []
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="function")
+async def close_clients():
+    """Close every client a test made, so no connection outlives the test's event loop."""
+    yield
+    while _open_clients:
+        await _open_clients.pop().aclose()
+
+
 def make_client(server: FakeServer, cls=OpenAIChatClient, model: str = "gpt-test", **options) -> OpenAIChatClient:
     sdk = openai.AsyncOpenAI(api_key=FAKE_KEY, base_url=server.url + "/v1", max_retries=0)
     options.setdefault("retry_policy", FAST_RETRIES)
     options.setdefault("limiter", ProviderLimiter("test", max_concurrency=4))
-    return cls(sdk, model, **options)
+    client = cls(sdk, model, **options)
+    _open_clients.append(client)
+    return client
 
 
 def request(*messages, tools=(CROP,), **settings) -> ModelRequest:
@@ -170,11 +184,11 @@ async def test_rate_limit_honours_retry_after(server, caplog):
     assert turn.text == "ok"
     assert len(server.requests) == 2
     assert elapsed >= 0.3
-    retry_lines = [record.getMessage() for record in caplog.records if "retrying" in record.getMessage()]
-    assert len(retry_lines) == 1
-    assert "task-7" in retry_lines[0]
-    assert "HTTP 429" in retry_lines[0]
-    assert caplog.records[0].levelno == logging.INFO
+    retry_records = [record for record in caplog.records if record.name == "pix2fact.models.retry"]
+    assert len(retry_records) == 1
+    assert retry_records[0].levelno == logging.INFO
+    assert "task-7" in retry_records[0].getMessage()
+    assert "HTTP 429" in retry_records[0].getMessage()
 
 
 async def test_server_errors_then_success(server):

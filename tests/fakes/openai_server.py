@@ -118,3 +118,80 @@ def image_urls(message: dict[str, Any]) -> list[str]:
     if not isinstance(content, list):
         return []
     return [part["image_url"]["url"] for part in content if part.get("type") == "image_url"]
+
+
+def function_call_item(name: str, arguments: dict[str, Any] | str, call_id: str | None = None) -> dict[str, Any]:
+    """Return a Responses `function_call` output item."""
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    number = next(_ids)
+    return {
+        "type": "function_call",
+        "id": f"fc_{number}",
+        "call_id": call_id or f"call_{number}",
+        "name": name,
+        "arguments": text,
+        "status": "completed",
+    }
+
+
+def message_item(text: str) -> dict[str, Any]:
+    """Return a Responses assistant `message` output item with one `output_text` part."""
+    return {
+        "type": "message",
+        "id": f"msg_{next(_ids)}",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}],
+    }
+
+
+def reasoning_item(encrypted: str) -> dict[str, Any]:
+    """Return a Responses `reasoning` output item carrying opaque encrypted content."""
+    return {"type": "reasoning", "id": f"rs_{next(_ids)}", "summary": [], "encrypted_content": encrypted}
+
+
+def web_search_item(query: str) -> dict[str, Any]:
+    """Return a Responses `web_search_call` output item."""
+    return {
+        "type": "web_search_call",
+        "id": f"ws_{next(_ids)}",
+        "status": "completed",
+        "action": {"type": "search", "query": query},
+    }
+
+
+def responses_reply(
+    items: list[dict[str, Any]],
+    *,
+    model: str = "gpt-fake",
+    input_tokens: int = 100,
+    output_tokens: int = 20,
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
+    status: str = "completed",
+) -> Reply:
+    """Return a 200 reply carrying a Responses `response` object."""
+    body = {
+        "id": f"resp_{next(_ids)}",
+        "object": "response",
+        "created_at": time.time(),
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "model": model,
+        "output": items,
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "usage": {
+            "input_tokens": input_tokens,
+            "input_tokens_details": {"cached_tokens": cached_tokens},
+            "output_tokens": output_tokens,
+            "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
+            "total_tokens": input_tokens + output_tokens,
+        },
+    }
+    return Reply(json=body)
