@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar, Literal, Union
 
@@ -234,13 +235,28 @@ class ModelClient(ABC):
             limiter.record_tokens(turn.usage.input_tokens + turn.usage.output_tokens)
             return turn
 
-        return await call_with_retry(
+        started = time.monotonic()
+        turn = await call_with_retry(
             attempt,
             classify=self._classify_with_timeouts,
             policy=self.retry_policy,
             label=f"{self.provider}/{self.model}",
             task_id=request.task_id,
         )
+        usage = turn.usage
+        logger.info(
+            "%s/%s task %s: %d input tokens (%d cached), %d output (%d reasoning), %d tool call(s), %.1fs",
+            self.provider,
+            self.model,
+            request.task_id or "-",
+            usage.input_tokens,
+            usage.cached_tokens,
+            usage.output_tokens,
+            usage.reasoning_tokens,
+            len(turn.tool_calls),
+            time.monotonic() - started,
+        )
+        return turn
 
     def _classify_with_timeouts(self, error: BaseException) -> Fault | None:
         if isinstance(error, asyncio.TimeoutError):

@@ -195,3 +195,43 @@ def responses_reply(
         },
     }
     return Reply(json=body)
+
+
+SCRIPTED_ANSWER = "1921"
+
+
+def scripted_model(request: RecordedRequest) -> Reply:
+    """Play a short, plausible model for end-to-end runs, on Chat Completions or Responses.
+
+    Turn 1 looks (view_image and crop in parallel) or, without image tools, searches; turn 2
+    answers. A request without tools (single-pass) gets the official JSON schema as text.
+    """
+    body = request.json or {}
+    responses_api = request.path.endswith("/responses")
+    tools = [tool.get("name") or tool.get("function", {}).get("name") for tool in body.get("tools", [])]
+    if responses_api:
+        turns_so_far = sum(1 for item in body.get("input", []) if item.get("type") == "function_call")
+    else:
+        turns_so_far = sum(1 for message in body.get("messages", []) if message.get("role") == "assistant")
+
+    if not [name for name in tools if name]:
+        answer = {
+            "observation": "a sign",
+            "search_plan": "none",
+            "search_queries": [],
+            "comprehensive_answer": f"The sign reads {SCRIPTED_ANSWER}.",
+            "final_answer": SCRIPTED_ANSWER,
+        }
+        text = "```json\n" + json.dumps(answer) + "\n```"
+        return responses_reply([message_item(text)]) if responses_api else chat_reply(text)
+
+    if turns_so_far == 0 and "crop" in tools:
+        calls = [("view_image", {}), ("crop", {"box": [0, 0, 400, 300]})]
+    elif turns_so_far == 0 and "web_search" in tools:
+        calls = [("web_search", {"query": "shop founded year"})]
+    else:
+        calls = [("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
+
+    if responses_api:
+        return responses_reply([function_call_item(name, arguments) for name, arguments in calls], cached_tokens=30, reasoning_tokens=7)
+    return chat_reply(tool_calls=[tool_call(name, arguments) for name, arguments in calls], cached_tokens=30, reasoning_tokens=7)
