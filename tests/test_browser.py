@@ -12,6 +12,7 @@ import pytest
 
 from pix2fact.tools.base import Tool, ToolError
 from pix2fact.tools.browser import BrowserFault, BrowserPool, BrowserSession, browser_tools
+from pix2fact.tools.browser_proxy import GuardProxy
 from pix2fact.tools.browser_text import MAX_TEXT_CHARS
 from pix2fact.tools.search import LocalSearch
 from pix2fact.tools.urlguard import BlockedURLError, UrlGuard
@@ -171,6 +172,10 @@ def snapshot(secret_server: LocalServer) -> Snapshot:
         ),
         WebPage(url="https://museum.example/cookie", body=_html("Cookie", "<p id='c'></p><script>document.getElementById('c').textContent = 'cookie=[' + document.cookie + ']'; document.cookie = 'visited=yes; path=/';</script>")),
         WebPage(url="https://elsewhere.example/", body=_html("Elsewhere", "<p>Another snapshot host.</p>")),
+        WebPage(url="https://museum.example/script-redirect", body=_html("Moving", "<script>location.replace('/bell');</script>")),
+        WebPage(url="https://museum.example/meta-refresh", body=_html("Refresh", "<meta http-equiv='refresh' content='0; url=/bell'><p>Refreshing.</p>")),
+        WebPage(url="https://museum.example/offline-redirect", body=_html("Away", "<script>location.href = 'https://unknown-host.example/';</script>")),
+        WebPage(url="https://museum.example/archive.zip", content_type="application/zip", body="PK not really a zip"),
     ]
     return Snapshot("browser-test", pages, ["museum.example", "elsewhere.example"])
 
@@ -332,6 +337,27 @@ async def test_offline_host_is_tool_error(session: BrowserSession) -> None:
         await session.open_url("https://unknown-host.example/page")
 
 
+@pytest.mark.parametrize("path", ["script-redirect", "meta-refresh"])
+async def test_client_redirect_reads_target(session: BrowserSession, path: str) -> None:
+    result = await session.open_url(f"https://museum.example/{path}")
+
+    assert result.data["requested_url"] == f"https://museum.example/{path}"
+    assert result.data["url"] == "https://museum.example/bell"
+    assert "The bell hangs in the tower." in result.text
+
+
+async def test_script_redirect_offline_is_tool_error(session: BrowserSession) -> None:
+    with pytest.raises(ToolError, match="not available offline"):
+        await session.open_url("https://museum.example/offline-redirect")
+
+
+async def test_download_is_tool_error(session: BrowserSession) -> None:
+    with pytest.raises(ToolError, match="file download"):
+        await session.open_url("https://museum.example/archive.zip")
+
+    assert (await session.open_url(HOME)).data["title"] == "Museum home"
+
+
 @pytest.fixture(scope="module")
 async def guarded_live_session(pool: BrowserPool, snapshot: Snapshot) -> AsyncIterator[BrowserSession]:
     browser_session = await pool.session(snapshot, UrlGuard(), live=True)
@@ -414,7 +440,7 @@ async def test_offline_page_reaches_no_other_server(session: BrowserSession, sec
     assert secret_server.connections == 0
 
 
-async def test_websocket_refused(session: BrowserSession, secret_server: LocalServer) -> None:
+async def test_websocket_rejected(session: BrowserSession, secret_server: LocalServer) -> None:
     await session.open_url("https://museum.example/socket")
 
     await session.page.wait_for_function("document.getElementById('state').textContent !== 'pending'", timeout=5000)
@@ -498,3 +524,56 @@ async def test_dead_browser_is_fault_then_relaunched(snapshot: Snapshot) -> None
     assert own_pool.relaunch_count == 1
     assert relaunched.browser_relaunched
     assert result.data["title"] == "Museum home"
+
+
+async def _connect_through(proxy: GuardProxy, target: str) -> tuple[bytes, asyncio.StreamReader, asyncio.StreamWriter]:
+    port = int(proxy.url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n".encode())
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    return head, reader, writer
+
+
+async def test_proxy_tunnel_allowed_host(live_server: LocalServer) -> None:
+    proxy = GuardProxy(UrlGuard(allow_hosts=[f"127.0.0.1:{live_server.port}"]))
+    await proxy.start()
+    try:
+        head, reader, writer = await _connect_through(proxy, f"127.0.0.1:{live_server.port}")
+        writer.write(b"GET /ok HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+    finally:
+        await proxy.close()
+
+    assert head.startswith(b"HTTP/1.1 200")
+    assert b"Served live from the test server." in response
+
+
+async def test_proxy_tunnel_blocked_host(secret_server: LocalServer) -> None:
+    blocked: list[tuple[str, str]] = []
+    proxy = GuardProxy(UrlGuard(), on_block=lambda url, message: blocked.append((url, message)))
+    await proxy.start()
+    try:
+        head, _reader, writer = await _connect_through(proxy, f"127.0.0.1:{secret_server.port}")
+        writer.close()
+    finally:
+        await proxy.close()
+
+    assert head.startswith(b"HTTP/1.1 403")
+    assert blocked[0][0] == f"https://127.0.0.1:{secret_server.port}/"
+    assert "loopback address" in blocked[0][1]
+    assert secret_server.connections == 0
+
+
+async def test_proxy_without_guard_rejects_all(live_server: LocalServer) -> None:
+    proxy = GuardProxy(None)
+    await proxy.start()
+    try:
+        head, _reader, writer = await _connect_through(proxy, f"127.0.0.1:{live_server.port}")
+        writer.close()
+    finally:
+        await proxy.close()
+
+    assert head.startswith(b"HTTP/1.1 403")

@@ -24,7 +24,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from pix2fact.tools.browser_loader import BrowserFault
 from pix2fact.tools.browser_proxy import GuardProxy
-from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, refuse_websocket, serves
+from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, reject_websocket, serves
 from pix2fact.tools.browser_session import BrowserSession
 from pix2fact.tools.browser_tools import browser_tools
 from pix2fact.tools.urlguard import UrlGuard
@@ -148,7 +148,7 @@ class BrowserPool:
                 viewport=VIEWPORT,
             )
             context.set_default_timeout(timeout_s * 1000)
-            await context.route_web_socket("**/*", refuse_websocket)
+            await context.route_web_socket("**/*", reject_websocket)
             router = SnapshotRouter(web, guard, live, block_log.record)
             await context.route("**/*", router.handle)
             page = await context.new_page()

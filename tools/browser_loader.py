@@ -19,7 +19,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pix2fact.tools.base import ToolError, ToolResult
 from pix2fact.tools.browser_proxy import GuardProxy
 from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, offline_message, serves
-from pix2fact.tools.browser_text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, render_page
+from pix2fact.tools.browser_text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, refresh_delay, render_page
 from pix2fact.tools.urlguard import BlockedURLError
 from pix2fact.tools.web import normalize_url
 
@@ -31,6 +31,13 @@ SCRIPT_TIMEOUT_S = 5.0
 
 class BrowserFault(RuntimeError):
     """The browser crashed or the Playwright driver failed: a harness fault, not the model's."""
+
+
+async def _close_quietly(page: Page) -> None:
+    try:
+        await page.close()
+    except PlaywrightError as error:
+        logger.debug("closing a popup failed: %s", error)
 
 
 class PageLoader:
@@ -66,8 +73,8 @@ class PageLoader:
     def _watch(self, page: Page) -> None:
         page.on("crash", lambda _page: self._mark_crashed())
         page.on("response", self._note_response)
-        # Popups are closed at once: the model reads one page at a time.
-        page.on("popup", lambda popup: asyncio.ensure_future(popup.close()))
+        # Popups are closed at once, because the model reads one page at a time.
+        page.on("popup", lambda popup: asyncio.ensure_future(_close_quietly(popup)))
 
     def _mark_crashed(self) -> None:
         logger.error("browser page crashed at %s", self.current.url if self.current else "(no page)")
@@ -84,9 +91,9 @@ class PageLoader:
             return
         self._closed = True
         try:
-            await self.context.close()
-        except PlaywrightError as error:
-            logger.warning("closing the browser context failed (the browser may have died): %s", error)
+            await asyncio.wait_for(self.context.close(), self.action_timeout_s)
+        except (PlaywrightError, asyncio.TimeoutError) as error:
+            logger.warning("closing the browser context failed (the browser may have died): %r", error)
         await self.proxy.close()
 
     def require_open_page(self) -> PageView:
@@ -142,33 +149,54 @@ class PageLoader:
                 raise BlockedURLError(f"{url} redirected to a blocked address. {message}")
 
         extracted = await self._extract(url)
-        logger.debug("loaded %s as %s in %.0f ms", url, final_url, (time.monotonic() - started) * 1000)
-        return build_view(url, final_url, self._main_status, extracted, note)
+        extracted = await self._follow_short_refresh(url, extracted)
+        if extracted["url"].startswith("chrome-error:"):
+            # A script or meta refresh led to a request that routing or the proxy rejected.
+            await self._reset_page()
+            if self.block_log.entries:
+                raise BlockedURLError(f"{url} led to a blocked request. {self.block_log.entries[-1][1]}")
+            raise ToolError(f"could not open {url}: the browser showed an error page; check the URL or try another page")
+        logger.debug("loaded %s as %s in %.0f ms", url, extracted["url"], (time.monotonic() - started) * 1000)
+        return build_view(url, self._main_status, extracted, note)
 
     async def _navigate(self, url: str) -> str:
         """Go to `url`; return a note for the header when the page did not finish loading."""
-        timeout_ms = self.action_timeout_s * 1000
-        started = time.monotonic()
+        deadline = time.monotonic() + self.action_timeout_s
+        unfinished = f"Note: the page did not finish loading within {self.action_timeout_s:g} s; this is what had rendered by then."
         try:
-            await self.page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+            await self.page.goto(url, wait_until="domcontentloaded", timeout=self.action_timeout_s * 1000)
         except PlaywrightTimeoutError:
-            return f"Note: the page did not finish loading within {self.action_timeout_s:g} s; this is what had rendered by then."
+            return unfinished
         except PlaywrightError as error:
-            self._raise_navigation_error(url, error)
+            # A script or meta refresh that redirects before DOMContentLoaded interrupts the
+            # navigation. The page then shows the redirect target, so read that one.
+            if "interrupted by another navigation" not in (error.message or ""):
+                self._raise_navigation_error(url, error)
+            if not await self._wait_for_state("domcontentloaded", deadline - time.monotonic()):
+                return unfinished
 
-        remaining = self.action_timeout_s - (time.monotonic() - started)
-        try:
-            await self.page.wait_for_load_state("load", timeout=max(0.1, min(LOAD_SETTLE_S, remaining)) * 1000)
-        except PlaywrightTimeoutError:
-            logger.debug("%s: load event still pending after DOMContentLoaded; reading it as is", url)
-        except PlaywrightError as error:
-            self._raise_navigation_error(url, error)
+        settle_s = min(LOAD_SETTLE_S, deadline - time.monotonic())
+        if not await self._wait_for_state("load", settle_s):
+            logger.debug("%s: load event still pending after DOMContentLoaded; reading the page as it is", url)
         return ""
+
+    async def _wait_for_state(self, state: str, timeout_s: float) -> bool:
+        """Wait for a load state; return False when it did not arrive within `timeout_s`."""
+        try:
+            await self.page.wait_for_load_state(state, timeout=max(0.1, timeout_s) * 1000)
+        except PlaywrightTimeoutError:
+            return False
+        except PlaywrightError as error:
+            raise BrowserFault(f"the browser failed while waiting for {self.page.url} to load: {error.message}") from error
+        return True
 
     def _raise_navigation_error(self, url: str, error: PlaywrightError) -> None:
         message = error.message.splitlines()[0] if error.message else repr(error)
-        if "net::ERR_" not in message and "interrupted by another navigation" not in message:
+        if "Download is starting" in message:
+            raise ToolError(f"{url} is a file download, which this browser does not open; look for an HTML page with the same information") from None
+        if "net::ERR_" not in message:
             raise BrowserFault(f"the browser failed while opening {url}: {message}") from error
+
         if self.block_log.entries:
             blocked_url, reason = self.block_log.entries[-1]
             if blocked_url != url and not reason.startswith(url):
@@ -177,21 +205,48 @@ class PageLoader:
         raise ToolError(f"could not open {url}: {message}; check the URL or try another page") from None
 
     async def _extract(self, url: str) -> dict:
+        """Read the page text with `EXTRACT_SCRIPT`, waiting out a late redirect at most twice."""
         limit = min(SCRIPT_TIMEOUT_S, self.action_timeout_s)
+        for _attempt in range(3):
+            try:
+                return await asyncio.wait_for(self.page.evaluate(EXTRACT_SCRIPT, [MAX_TEXT_CHARS, MAX_LINKS]), limit)
+            except asyncio.TimeoutError:
+                await self._reset_page()
+                raise ToolError(f"the page {url} kept its scripts running for more than {limit:g} s (an endless loop?), so it was closed; open another page") from None
+            except PlaywrightError as error:
+                if "Execution context was destroyed" not in (error.message or ""):
+                    raise BrowserFault(f"reading the page {url} failed: {error.message}") from error
+                await self._wait_for_state("domcontentloaded", limit)
+        raise ToolError(f"{url} kept navigating to other pages while being read; open the page it ends on directly")
+
+    async def _follow_short_refresh(self, url: str, extracted: dict) -> dict:
+        """Read the target of a meta refresh due within `LOAD_SETTLE_S`, as a reader would see it.
+
+        Chromium starts such a refresh only once the page has loaded, so it can still be
+        pending when the page is first read.
+        """
+        delay = refresh_delay(extracted.get("refresh"))
+        if delay is None or delay > LOAD_SETTLE_S:
+            return extracted
+
         try:
-            return await asyncio.wait_for(self.page.evaluate(EXTRACT_SCRIPT, [MAX_TEXT_CHARS, MAX_LINKS]), limit)
-        except asyncio.TimeoutError:
-            await self._reset_page()
-            raise ToolError(f"the page {url} kept its scripts running for more than {limit:g} s (an endless loop?), so it was closed; open another page") from None
+            await self.page.wait_for_url(lambda current: current != extracted["url"], wait_until="commit", timeout=(delay + LOAD_SETTLE_S) * 1000)
+        except PlaywrightTimeoutError:
+            logger.debug("%s: meta refresh after %.1f s did not navigate; reading the page as it is", url, delay)
+            return extracted
         except PlaywrightError as error:
-            if "Execution context was destroyed" in (error.message or ""):
-                raise ToolError(f"{url} navigated away while being read; open it again") from None
-            raise BrowserFault(f"reading the page {url} failed: {error.message}") from error
+            raise BrowserFault(f"the browser failed while following the refresh of {url}: {error.message}") from error
+
+        await self._wait_for_state("domcontentloaded", self.action_timeout_s)
+        return await self._extract(url)
 
     async def _reset_page(self) -> None:
         """Replace the page with a fresh one, e.g. after a script hung its renderer."""
         old = self.page
-        self.page = await self.context.new_page()
+        try:
+            self.page = await self.context.new_page()
+        except PlaywrightError as error:
+            raise BrowserFault(f"could not open a new tab after {old.url} hung: {error.message}") from error
         self._watch(self.page)
         try:
             await asyncio.wait_for(old.close(run_before_unload=False), self.action_timeout_s)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pix2fact.tools.base import ToolError
 from pix2fact.tools.urlguard import UrlGuard
@@ -55,7 +55,7 @@ class GuardProxy:
             explain a failed navigation; None to only log them.
         is_served: whether a URL belongs to the web snapshot. Chromium opens speculative
             connections to a host it is about to navigate to, even when routing then serves
-            the page from memory, so these are refused without being reported.
+            the page from memory, so these are rejected without being reported.
         connect_timeout_s: time allowed to resolve and connect to the upstream server.
     """
 
@@ -98,8 +98,10 @@ class GuardProxy:
         self._handlers.add(task)
         try:
             await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
-            logger.debug("proxy connection ended: %s", error)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
+            logger.debug("proxy connection ended: %r", error)
+        except ValueError as error:
+            logger.warning("proxy received an invalid request and closed the connection: %s", error)
         finally:
             self._handlers.discard(task)
             writer.close()
@@ -107,7 +109,10 @@ class GuardProxy:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
         request_line, *header_lines = head.decode("latin-1").split("\r\n")
-        method, target, _version = request_line.split(" ", 2)
+        fields = request_line.split(" ")
+        if len(fields) != 3:
+            raise ValueError(f"invalid request line {request_line[:200]!r}")
+        method, target, _version = fields
         tunnel = method.upper() == "CONNECT"
         url = f"https://{target}/" if tunnel else target
 
@@ -117,7 +122,7 @@ class GuardProxy:
             if self.on_block is not None and not self.is_served(url):
                 self.on_block(url, str(error))
             else:
-                logger.debug("proxy refused %s: %s", url, error)
+                logger.debug("proxy rejected %s: %s", url, error)
             writer.write(_error_response("403 Forbidden", str(error)))
             await writer.drain()
             return
@@ -143,7 +148,7 @@ class GuardProxy:
 
     async def _check(self, url: str) -> list[str]:
         if self.is_served(url):
-            raise ToolError(f"refused {url}: snapshot hosts are served from memory, never from the network")
+            raise ToolError(f"rejected {url}: snapshot hosts are served from memory, never from the network")
         if self.guard is None:
             raise ToolError(f"blocked {url}: not available offline; the browser serves only the web snapshot")
         return await self.guard.check_resolved(url)
@@ -156,7 +161,16 @@ class GuardProxy:
                 logger.info("proxy could not connect to %s port %s: %s", address, port, error)
         return None
 
-    async def _forward(self, method, parts, header_lines, reader, writer, upstream_reader, upstream_writer) -> None:
+    async def _forward(
+        self,
+        method: str,
+        parts: SplitResult,
+        header_lines: list[str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        upstream_reader: asyncio.StreamReader,
+        upstream_writer: asyncio.StreamWriter,
+    ) -> None:
         """Send one plain HTTP request upstream and stream the response back, then close.
 
         One request per connection: "Connection: close" on both sides stops the browser from
@@ -166,6 +180,11 @@ class GuardProxy:
         if parts.query:
             path += "?" + parts.query
         kept = [line for line in header_lines if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
+        if any(line.lower().startswith("transfer-encoding:") for line in kept):
+            # Only bodies with a Content-Length are relayed; browsers send chunked bodies only for streamed uploads.
+            writer.write(_error_response("411 Length Required", "the pix2fact proxy relays request bodies only with a Content-Length"))
+            await writer.drain()
+            return
         upstream_writer.write(f"{method} {path} HTTP/1.1\r\n".encode("latin-1") + "\r\n".join([*kept, "Connection: close", "", ""]).encode("latin-1"))
 
         lengths = [line.split(":", 1)[1].strip() for line in kept if line.lower().startswith("content-length:")]
@@ -178,7 +197,13 @@ class GuardProxy:
         writer.write("\r\n".join([status_line, *kept_response, "Connection: close", "Proxy-Connection: close", "", ""]).encode("latin-1"))
         await _pipe(upstream_reader, writer)
 
-    async def _relay_both_ways(self, reader, writer, upstream_reader, upstream_writer) -> None:
+    async def _relay_both_ways(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        upstream_reader: asyncio.StreamReader,
+        upstream_writer: asyncio.StreamWriter,
+    ) -> None:
         outbound = asyncio.create_task(_pipe(reader, upstream_writer))
         inbound = asyncio.create_task(_pipe(upstream_reader, writer))
         done, pending = await asyncio.wait({outbound, inbound}, return_when=asyncio.FIRST_COMPLETED)

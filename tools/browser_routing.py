@@ -46,20 +46,20 @@ def serves(web: WebSource, url: str) -> bool | None:
 
 
 class BlockLog:
-    """Requests refused during the current navigation, kept to explain why it failed."""
+    """Requests rejected during the current navigation, kept to explain why it failed."""
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, str]] = []
 
     def record(self, url: str, message: str) -> None:
-        logger.info("browser request refused: %s", message)
+        logger.info("browser request blocked: %s", message)
         self.entries.append((url, message))
 
     def clear(self) -> None:
         self.entries.clear()
 
 
-async def refuse_websocket(socket: WebSocketRoute) -> None:
+async def reject_websocket(socket: WebSocketRoute) -> None:
     """Close every WebSocket at once: pages get no live channel out of the sandbox."""
     await socket.close(code=1008, reason="WebSockets are disabled in the pix2fact browser")
 
@@ -71,7 +71,7 @@ class SnapshotRouter:
         web: where snapshot pages come from.
         guard: checks live URLs.
         live: whether URLs outside the web source may be loaded from the network.
-        on_block: called with (url, message) for each request that was refused.
+        on_block: called with (url, message) for each request that was blocked.
     """
 
     def __init__(self, web: WebSource, guard: UrlGuard, live: bool, on_block: Callable[[str, str], None]) -> None:

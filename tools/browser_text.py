@@ -21,8 +21,10 @@ TEXT_PAGE_CHARS = 3000
 EXTRACT_SCRIPT = """
 ([maxChars, maxLinks]) => {
   const title = document.title || "";
+  const url = location.href;
+  const refresh = document.querySelector('meta[http-equiv="refresh" i]');
   const root = document.body || document.documentElement;
-  if (!root) return {title, text: "", links: [], totalChars: 0};
+  if (!root) return {url, title, text: "", links: [], totalChars: 0, refresh: null};
 
   const anchors = [];
   for (const a of document.querySelectorAll("a[href]")) {
@@ -46,10 +48,12 @@ EXTRACT_SCRIPT = """
     for (const marker of markers) marker.remove();
   }
   return {
+    url,
     title,
     text: text.slice(0, maxChars),
     links: anchors.map(({text, url}) => ({text, url})),
     totalChars: text.length,
+    refresh: refresh ? refresh.content : null,
   };
 }
 """
@@ -96,6 +100,19 @@ class PageView:
         return bisect.bisect_right(self.page_starts, offset) - 1
 
 
+def refresh_delay(content: str | None) -> float | None:
+    """Return the delay in seconds of a `<meta http-equiv=refresh>` that goes to another URL.
+
+    A refresh without a `url=` part only reloads the same page, so it returns None.
+    """
+    if not content or "url=" not in content.lower():
+        return None
+    try:
+        return float(content.split(";", 1)[0].split(",", 1)[0].strip() or 0)
+    except ValueError:
+        return None
+
+
 def clean_text(text: str) -> str:
     """Collapse the blank space innerText leaves: trailing spaces, runs of spaces, empty lines."""
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
@@ -123,13 +140,13 @@ def split_points(text: str, size: int) -> list[int]:
     return starts
 
 
-def build_view(requested_url: str, url: str, status: int | None, extracted: dict, load_note: str = "") -> PageView:
-    """Build a `PageView` from what `EXTRACT_SCRIPT` returned."""
+def build_view(requested_url: str, status: int | None, extracted: dict, load_note: str = "") -> PageView:
+    """Build a `PageView` from what `EXTRACT_SCRIPT` returned (its URL is the document read)."""
     links = [Link(index + 1, item["text"], item["url"]) for index, item in enumerate(extracted["links"])]
     total = int(extracted["totalChars"])
     return PageView(
         requested_url=requested_url,
-        url=url,
+        url=extracted["url"],
         status=status,
         title=extracted["title"].strip(),
         text=clean_text(extracted["text"]),

@@ -1,8 +1,8 @@
 """Web search: a BM25 index over the snapshot, and the `web_search` tool over any backend.
 
-`LocalSearch` indexes what a crawler sees, the text of the stored HTML without running its
+`LocalSearch` indexes what a crawler reads: the text of the stored HTML without running its
 scripts, so a fact that only JavaScript writes into a page can be read in the browser but not
-found by search. It uses SQLite's FTS5 module (bundled with CPython's sqlite3 on most builds).
+found by search. The index needs SQLite's FTS5 module, and `LocalSearch` raises at once without it.
 """
 
 from __future__ import annotations
