@@ -295,7 +295,7 @@ def test_reformulation_after_empty_search_is_counted():
     assert signals.distinct_queries == 2
 
 
-def test_common_number_on_page_is_not_counted_as_found():
+def test_gold_number_needs_key_term():
     task = make_task(answer="42", answer_kind="number", search_query="Blue Door cafe seats")
     unrelated = Trajectory().open("https://a.example/", text="Page 42 of the archive").record("40")
     related = Trajectory().open("https://a.example/", text="The Blue Door has 42 seats").record("40")

@@ -145,7 +145,7 @@ def test_detect_kind(gold, kind):
     assert detect_kind(gold) == kind
 
 
-def test_hint_that_does_not_fit_gold_falls_back_to_detection():
+def test_unfitting_hint_uses_detection():
     assert resolve_kind("phone", "12 March 2021") == "date"
     assert canonical_kind("Telephone") == "phone"
     assert canonical_kind("colour") == "text"

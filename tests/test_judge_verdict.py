@@ -22,7 +22,7 @@ def test_correct_verdict_has_signals_and_no_failure():
     assert verdict.judge_version == JUDGE_VERSION
 
 
-def test_verdict_json_is_identical_across_runs_and_round_trips():
+def test_verdict_json_deterministic():
     task = make_task()
     record = thorough_search().open(EVIDENCE, text=EVIDENCE_TEXT).record(WRONG)
     reloaded = TaskRecord.model_validate_json(record.model_dump_json())

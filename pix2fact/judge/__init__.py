@@ -1,4 +1,4 @@
-"""The judge: grades each finished task and says why a failed one failed.
+"""The judge: grades each finished task and attributes each failure to a cause.
 
 `judge_record` grades one trajectory with the rule grader (`rules.grade_answer`) and, when the
 grade is not correct, attributes the failure to one primary class (`attribution`). Decisions:

@@ -71,7 +71,7 @@ def _required_positions(gold: Address) -> frozenset[int]:
 
 
 def _embeds(answer: Tokens, gold: Tokens, required: frozenset[int]) -> bool:
-    """Whether `answer` is a subsequence of `gold` that uses every required gold position."""
+    """Return whether `answer` is a subsequence of `gold` that uses every required gold position."""
 
     @lru_cache(maxsize=None)
     def fits(i: int, j: int) -> bool:
@@ -87,7 +87,7 @@ def _embeds(answer: Tokens, gold: Tokens, required: frozenset[int]) -> bool:
 
 
 def same_address(answer: Address, gold: Address) -> bool:
-    """Whether the answer names the gold's street address, per the module docstring."""
+    """Return whether the answer names the gold's street address, per the module docstring."""
     required = _required_positions(gold)
     gold_tokens = gold.tokens
     if _embeds(answer.tokens, gold_tokens, required):

@@ -59,8 +59,9 @@ COUNTRIES = frozenset(
 def expand_token(word: str, before: str, after: str | None) -> str:
     """Spell out one address token, looking at its neighbours where the abbreviation is ambiguous.
 
-    "St" before a name ("15 St Mark's Pl", "Rue St Honoré") is Saint, elsewhere Street; "Dr" is
-    Doctor in the same places, elsewhere Drive; "Ste" before a number is a suite, else Sainte.
+    "St" before a name ("15 St Mark's Pl", "Rue St Honoré") is Saint, and Street elsewhere.
+    "Dr" is Doctor in the same places and Drive elsewhere. "Ste" before a number is a suite,
+    otherwise Sainte.
     """
     house_number = re.fullmatch(r"\d+[a-z]?", before) is not None and before not in ORDINALS.values()
     leads_name = (not before or house_number or before in STREET_WORDS) and after not in _UNIT_SPELLINGS

@@ -34,7 +34,7 @@ HARNESS_STATUSES = frozenset({"harness_error", "context_length"})
 
 
 def is_harness_failure(record: TaskRecord) -> bool:
-    """Whether anything in the record was the harness's or provider's fault."""
+    """Return whether anything in the record was the harness's or provider's fault."""
     return record.status in HARNESS_STATUSES or bool(record.harness_faults)
 
 
@@ -43,7 +43,7 @@ def _percent(value: float) -> str:
 
 
 def _grounding(signals: Signals, thresholds: AttributionThresholds) -> list[str]:
-    """Return evidence phrases when grounding failed, or [] when it did not (or cannot be told)."""
+    """Return evidence phrases when grounding failed, or [] when it did not or cannot be measured."""
     text_seen: bool | None = signals.key_text_seen
     if text_seen is None and signals.seen_key_term_coverage is not None:
         text_seen = signals.seen_key_term_coverage >= thresholds.seen_key_terms

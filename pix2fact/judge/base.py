@@ -1,7 +1,7 @@
 """The contract every answer-kind normaliser follows.
 
 A normaliser reads the values of one kind (phone numbers, opening hours, prices...) out of a
-text and says whether two values are the same fact. The rule grader needs nothing else: it
+text and decides whether two values are the same fact. The rule grader needs nothing else: it
 reads the gold answer's values, reads the answer's values, and compares them.
 """
 
@@ -35,7 +35,7 @@ class Normalizer(Protocol):
         ...
 
     def same(self, answer: Any, gold: Any) -> bool:
-        """Whether the answer's value states the same fact as the gold value."""
+        """Return whether the answer's value states the same fact as the gold value."""
         ...
 
     def describe(self, value: Any) -> str:

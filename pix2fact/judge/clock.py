@@ -250,7 +250,7 @@ def read_schedule(text: str) -> tuple[Schedule | None, str]:
 
 
 def same_schedule(answer: Schedule, gold: Schedule) -> bool:
-    """Whether two schedules agree; days may be omitted when the gold has one set of hours for all."""
+    """Return whether two schedules agree; days may be omitted when the gold has one set of hours for all."""
     answer_days, gold_days = answer.as_dict(), gold.as_dict()
     if set(gold_days) == {None}:
         return frozenset().union(*answer_days.values()) == gold_days[None]
@@ -288,7 +288,7 @@ class HoursNormalizer:
         return "; ".join(parts)
 
     def looks_like(self, gold: str) -> bool:
-        """Whether a gold answer reads as a time or opening hours (not a bare number range)."""
+        """Return whether a gold answer reads as a time or opening hours (not a bare number range)."""
         found = self.find(gold)
         if not found.values or not found.whole:
             return False

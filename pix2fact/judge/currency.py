@@ -1,7 +1,7 @@
 """Currency symbols, codes and words, and which of them can name the same currency.
 
 A bare "$" or the word "dollars" names some dollar without saying which, so it matches any
-dollar code; "¥" matches yen or yuan and "kr" any Scandinavian krona. Two explicit codes match
+dollar code. In the same way "¥" matches yen or yuan, and "kr" any Scandinavian krona. Two explicit codes match
 only when they are equal: "12.50 USD" is not "12.50 CAD".
 """
 
@@ -43,7 +43,7 @@ def currency_code(spelling: str) -> str | None:
 
 
 def currencies_match(answer: str, gold: str) -> bool:
-    """Whether two codes can name the same currency (a generic "$" matches any dollar)."""
+    """Return whether two codes can name the same currency (a generic "$" matches any dollar)."""
     if answer == gold:
         return True
     return gold in _GENERIC.get(answer, frozenset()) or answer in _GENERIC.get(gold, frozenset())

@@ -1,4 +1,4 @@
-"""Whether a gold answer (or the task's key terms) appears in a piece of text the agent saw.
+"""Finding the gold answer (or the task's key terms) in text the agent saw.
 
 Used by attribution to tell "the answer was in front of the agent" from "it never got there".
 Each kind is looked for the way its normaliser reads it, so "+44 20 7946 0958" is found in a page
@@ -49,7 +49,7 @@ def term_coverage(terms: Sequence[str], text: str) -> float:
 
 
 def phrase_in(phrase: str, text: str) -> bool:
-    """Whether the folded phrase occurs in the folded text on word boundaries."""
+    """Return whether the folded phrase occurs in the folded text on word boundaries."""
     needle = fold_text(phrase)
     if not needle:
         return False
@@ -80,7 +80,7 @@ def _value_in(text: str, gold: str, kind: str) -> bool:
 
 
 def gold_in_text(text: str, gold: str, aliases: Sequence[str] = (), kind: str = "", terms: Sequence[str] = ()) -> bool:
-    """Whether the text states the gold answer or one of its aliases.
+    """Return whether the text states the gold answer or one of its aliases.
 
     Args:
         text: A tool result the agent saw.

@@ -4,8 +4,8 @@ Names fold case, accents, apostrophes, hyphens and full stops, read "Last, First
 Last", drop titles (Dr, Sir, Dame...), a leading "The" and legal suffixes (Ltd, Inc...), and
 spell out "St" as Saint. Generational suffixes (Jr, Sr, III) are kept and must agree.
 
-Middle names follow one rule, chosen so that one person's name never matches another's:
-the first and last tokens must be equal, a middle initial may be left out or added, and a
+Middle names follow one rule, chosen so that one person's name never matches another's.
+The first and last tokens must be equal. A middle initial may be left out or added, and a
 middle name may be shortened to its initial. A full middle name may not be dropped
 ("Frank Wright" is not "Frank Lloyd Wright") and a first name may not be shortened.
 
@@ -94,7 +94,7 @@ def _same_name_tokens(answer: Name, gold: Name) -> bool:
 
 
 def same_name(answer: Name, gold: Name) -> bool:
-    """Whether two names are the same under the middle-name rule in the module docstring.
+    """Return whether two names are the same under the middle-name rule in the module docstring.
 
     An answer sentence that ends in "is <name>" is graded by that name.
     """

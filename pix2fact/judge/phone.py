@@ -89,7 +89,7 @@ def _national_variants(phone: Phone, other_country: str | None) -> set[str]:
 
 
 def same_phone(answer: Phone, gold: Phone) -> bool:
-    """Whether two numbers reach the same line: same extension, same number up to formatting."""
+    """Return whether two numbers reach the same line: same extension, same number up to formatting."""
     if answer.extension != gold.extension:
         return False
     if answer.country and gold.country and answer.country != gold.country:
@@ -124,7 +124,7 @@ class PhoneNormalizer:
         return f"{number} ext. {value.extension}" if value.extension else number
 
     def looks_like(self, gold: str) -> bool:
-        """Whether a gold answer reads as a phone number rather than a plain number."""
+        """Return whether a gold answer reads as a phone number rather than a plain number."""
         found = self.find(gold)
         if len(found.values) != 1 or not found.whole:
             return False

@@ -3,8 +3,8 @@
 A quantity is a number (or a range of two), an optional unit or currency, and an optional
 qualifier class ("about", "over", "under"). Comparison rules:
 
-- Numbers are compared as decimals, so "12.5" equals "12.50"; "1,234" is 1234, "3,5" is 3.5
-  and "1.234" is 1.234 (a lone dot with three digits is read as a decimal point).
+- Numbers are compared as decimals, so "12.5" equals "12.50". "1,234" is 1234 and "3,5" is
+  3.5, but "1.234" is 1.234: a lone dot before three digits is read as a decimal point.
 - An answer without a unit or currency is compared by its number ("45" for "45 m"), because
   the question usually fixes the unit. Two different currencies never match; two units of the
   same dimension match when they convert to within 0.5% ("45 m" and "147.6 ft").
@@ -160,7 +160,7 @@ def _close(answer: Decimal, gold: Decimal) -> bool:
 
 
 def same_quantity(answer: Quantity, gold: Quantity) -> bool:
-    """Whether two quantities agree under the rules in the module docstring."""
+    """Return whether two quantities agree under the rules in the module docstring."""
     if answer.qualifier != gold.qualifier or (answer.high is None) != (gold.high is None):
         return False
     if answer.currency and gold.currency and not currencies_match(answer.currency, gold.currency):

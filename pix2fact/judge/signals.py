@@ -57,7 +57,7 @@ class AttributionThresholds(BaseModel):
 
 
 class Signals(BaseModel):
-    """What the trajectory shows about grounding, search and reading, for one task."""
+    """Measurements of one trajectory's grounding, search and reading."""
 
     has_regions: bool
     crops: int

@@ -82,7 +82,7 @@ def unwrap(text: str) -> str:
 
 
 def is_no_answer(text: str) -> bool:
-    """Whether the text is the abstention token, ignoring surrounding space, quotes, brackets and case."""
+    """Return whether the text is the abstention token, ignoring surrounding space, quotes, brackets and case."""
     return unwrap(text).strip("[] ").upper() == NO_ANSWER_TOKEN.strip("[]")
 
 
@@ -120,7 +120,7 @@ def replace_number_words(text: str) -> str:
 
 
 def only_filler(text: str, filler: frozenset[str]) -> bool:
-    """Whether the text holds nothing but punctuation and the given filler words."""
+    """Return whether the text contains nothing but punctuation and the given filler words."""
     words = re.findall(r"[^\W_]+", text)
     return all(word in filler for word in words)
 

@@ -55,7 +55,7 @@ def canonical_url(url: str) -> str:
 def find_urls(text: str) -> tuple[list[str], str]:
     """Return every URL or bare domain in the text in canonical form, and the text left over.
 
-    Domains inside e-mail addresses are skipped, so "info@bakery.de" holds no URL.
+    Domains inside e-mail addresses are skipped, so "info@bakery.de" contains no URL.
     """
     folded = fold(text, accents=True)
     without_emails = _EMAIL.sub(" ", folded)
