@@ -139,6 +139,7 @@ class ModelAgent(Agent):
             "provider": self.provider,
             "model": self.model,
             "client": type(self.client).__name__,
+            "builtin_search_client": self.builtin_search_client_path,
             "base_url": _public_url(self.client.base_url or self.options.base_url),
             **values,
         }

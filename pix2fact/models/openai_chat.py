@@ -35,6 +35,7 @@ from pix2fact.models.base import (
     read_api_key,
     tool_result_text,
 )
+from pix2fact.models.image_budget import fit_images
 from pix2fact.models.retry import Fault, fault_from_status
 from pix2fact.tools.base import ImageBlob, ImageLimits, ToolSpec
 
@@ -56,6 +57,7 @@ class OpenAIChatClient(ModelClient):
     # images and 50 MB. NOTE: the per-image byte limit is the guide's older 20 MB figure.
     image_limits: ClassVar[ImageLimits] = ImageLimits(max_side=2048, max_bytes=20_000_000)
     max_images_per_request: ClassVar[int] = 500
+    max_request_bytes: ClassVar[int] = 50_000_000
     key_env_vars: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     base_url_env_var: ClassVar[str | None] = "OPENAI_BASE_URL"
     key_required: ClassVar[bool] = True
@@ -91,9 +93,10 @@ class OpenAIChatClient(ModelClient):
 
     async def request_once(self, request: ModelRequest) -> AgentTurn:
         """Send one Chat Completions request and convert the reply."""
+        messages = fit_images(request.messages, max_images=self.max_images_per_request, max_request_bytes=self.max_request_bytes)
         arguments: dict[str, Any] = {
             "model": self.model_for(request),
-            "messages": self.to_wire_messages(request.system, request.messages),
+            "messages": self.to_wire_messages(request.system, messages),
             "timeout": request.settings.timeout_s,
         }
         if request.tools:
@@ -175,6 +178,8 @@ class OpenAICompatibleClient(OpenAIChatClient):
 
     The server URL is required and the key optional. Built-in search appends OpenRouter's
     `:online` suffix to the model name, which other servers reject as an unknown model.
+    Servers set their own image limits (vLLM's `--limit-mm-per-prompt`, for one), so lower
+    `max_images_in_history` when a server rejects requests that carry many images.
     """
 
     provider: ClassVar[str] = "openai-compatible"

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from pix2fact.agent import AgentTurn, ToolCall, Usage
 from pix2fact.models.base import Message, ModelRequest, ToolResultsMessage, UserMessage, image_caption, tool_result_text
+from pix2fact.models.image_budget import fit_images
 from pix2fact.models.openai_chat import OpenAIChatClient, data_url, parse_tool_call
 from pix2fact.models.retry import Fault
 from pix2fact.tools.base import ImageBlob
@@ -57,7 +58,9 @@ class OpenAIResponsesClient(OpenAIChatClient):
         arguments: dict[str, Any] = {
             "model": self.model,
             "instructions": request.system,
-            "input": self.to_input_items(request.messages),
+            "input": self.to_input_items(
+                fit_images(request.messages, max_images=self.max_images_per_request, max_request_bytes=self.max_request_bytes)
+            ),
             "store": False,
             # NOTE: OpenAI documents encrypted reasoning for reasoning models; a model without
             # reasoning may reject this include.
