@@ -16,7 +16,7 @@ Like the real service, the server checks each request before replying and replie
   `model`, `max_tokens` or `messages` is missing;
 - a client tool has an invalid name or no object `input_schema`;
 - a text block is empty, or more than 4 blocks carry `cache_control`;
-- an assistant message's `tool_use` ids are not answered by `tool_result` blocks at the start
+- an assistant message's `tool_use` ids have no matching `tool_result` blocks at the start
   of the next message;
 - an image is not base64 of a JPEG, PNG, GIF or WebP, its base64 exceeds 5 MB, or the request
   holds more than 100 images;
@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import json
 import re
 import threading
 from typing import Any
@@ -283,3 +284,32 @@ def _check_images(messages: list[dict[str, Any]]) -> str | None:
 def _conversation_key(messages: list[dict[str, Any]]) -> str:
     first = _content(messages[0]) if messages else []
     return "|".join(block.get("text", "") for block in first if block.get("type") == "text")
+
+
+SCRIPTED_ANSWER = "1921"
+
+
+def scripted_claude(request: RecordedRequest) -> Reply:
+    """Play a short, plausible Claude model for end-to-end runs.
+
+    Turn 1 thinks, then looks (view_image and crop in parallel) or, without image tools,
+    searches; turn 2 calls answer. A request without tools (single-pass) gets the official
+    JSON schema as text.
+    """
+    body = request.json or {}
+    names = [tool.get("name") for tool in body.get("tools") or [] if "input_schema" in tool]
+    turns_so_far = sum(1 for message in body.get("messages", []) if message.get("role") == "assistant")
+    usage = {"input_tokens": 300, "output_tokens": 50, "cache_read": 100, "cache_creation": 20, "thinking_tokens": 9}
+
+    if not names:
+        answer = {"observation": "a sign", "search_plan": "none", "search_queries": [], "comprehensive_answer": f"The sign reads {SCRIPTED_ANSWER}.", "final_answer": SCRIPTED_ANSWER}
+        return message_reply(text_block("```json\n" + json.dumps(answer) + "\n```"), **usage)
+
+    thinking = thinking_block(f"Turn {turns_so_far + 1}: decide what to do.", base64.b64encode(f"sig-{turns_so_far}".encode()).decode())
+    if turns_so_far == 0 and "crop" in names:
+        calls = [tool_use("view_image", {}), tool_use("crop", {"box": [0, 0, 400, 300]})]
+    elif turns_so_far == 0 and "web_search" in names:
+        calls = [tool_use("web_search", {"query": "shop founded year"})]
+    else:
+        calls = [tool_use("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
+    return message_reply(thinking, *calls, **usage)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import threading
 from typing import Any
@@ -258,3 +259,37 @@ def inline_images(content: dict[str, Any]) -> list[tuple[str, bytes]]:
             if blob:
                 found.append((field(blob, "mimeType"), decode_bytes(blob["data"])))
     return found
+
+
+SCRIPTED_ANSWER = "1921"
+
+
+def scripted_gemini(request: RecordedRequest) -> Reply:
+    """Play a short, plausible Gemini model for end-to-end runs.
+
+    Turn 1 looks (view_image and crop in parallel, the first call carrying a thought
+    signature) or, without image tools, searches; turn 2 calls answer. A request without
+    tools (single-pass) gets the official JSON schema as text.
+    """
+    body = request.json or {}
+    names = [
+        declaration.get("name")
+        for tool in body.get("tools") or []
+        for declaration in field(tool, "functionDeclarations") or []
+    ]
+    turns_so_far = sum(1 for content in body.get("contents", []) if content.get("role") == "model")
+    usage = {"prompt_tokens": 400, "candidates_tokens": 40, "thoughts_tokens": 12, "cached_tokens": 30}
+
+    if not names:
+        answer = {"observation": "a sign", "search_plan": "none", "search_queries": [], "comprehensive_answer": f"The sign reads {SCRIPTED_ANSWER}.", "final_answer": SCRIPTED_ANSWER}
+        return gemini_reply(text_part("```json\n" + json.dumps(answer) + "\n```"), **usage)
+
+    signature = base64.b64encode(f"signature-{turns_so_far}".encode()).decode()
+    if turns_so_far == 0 and "crop" in names:
+        calls = [("view_image", {}), ("crop", {"box": [0, 0, 400, 300]})]
+    elif turns_so_far == 0 and "web_search" in names:
+        calls = [("web_search", {"query": "shop founded year"})]
+    else:
+        calls = [("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
+    parts = [function_call(name, args, signature=signature if index == 0 else None) for index, (name, args) in enumerate(calls)]
+    return gemini_reply(*parts, **usage)
