@@ -147,8 +147,11 @@ async def test_tool_max_results(tool: SearchTool) -> None:
     default = await tool.call({"query": "the lighthouse harbor clock tower café ferry"})
     one = await tool.call({"query": "the lighthouse harbor clock tower café ferry", "max_results": 1})
 
+    two = await tool.call({"query": "the lighthouse harbor clock tower café ferry", "max_results": "2"})
+
     assert default.data["count"] == 3
     assert one.data["count"] == 1
+    assert two.data["count"] == 2
 
 
 async def test_tool_no_hits_is_normal_result(tool: SearchTool) -> None:
@@ -163,7 +166,7 @@ async def test_tool_no_hits_is_normal_result(tool: SearchTool) -> None:
 
 @pytest.mark.parametrize(
     "arguments",
-    [{"query": ""}, {"query": "   "}, {"query": 42}, {"query": None}, {}, {"query": "x", "max_results": 0}, {"query": "x", "max_results": 21}, {"query": "x", "max_results": "5"}, {"query": "x", "max_results": True}, {"query": "x", "page": 2}],
+    [{"query": ""}, {"query": "   "}, {"query": 42}, {"query": None}, {}, {"query": "x", "max_results": 0}, {"query": "x", "max_results": 21}, {"query": "x", "max_results": "five"}, {"query": "x", "max_results": True}, {"query": "x", "page": 2}],
 )
 async def test_tool_rejects_bad_arguments(tool: SearchTool, arguments: dict) -> None:
     with pytest.raises(ToolError):

@@ -1,4 +1,4 @@
-"""UrlGuard: schemes, IP literals in every spelling, resolved names and allow-lists."""
+"""UrlGuard: schemes, IP literals in integer, hex and octal spellings, resolved names, allow-lists."""
 
 from __future__ import annotations
 

@@ -137,7 +137,8 @@ class PageLoader:
         self.block_log.clear()
         self._main_status = None
         started = time.monotonic()
-        note = await self._navigate(url)
+        deadline = started + self.action_timeout_s
+        note = await self._navigate(url, deadline)
         if self.router.fault is not None:
             fault, self.router.fault = self.router.fault, None
             raise BrowserFault(f"the web source failed while serving {url}: {fault!r}") from fault
@@ -148,8 +149,7 @@ class PageLoader:
                 await self._reset_page()
                 raise BlockedURLError(f"{url} redirected to a blocked address. {message}")
 
-        extracted = await self._extract(url)
-        extracted = await self._follow_short_refresh(url, extracted)
+        extracted = await self._read(url, deadline)
         if extracted["url"].startswith("chrome-error:"):
             # A script or meta refresh led to a request that routing or the proxy rejected.
             await self._reset_page()
@@ -159,9 +159,8 @@ class PageLoader:
         logger.debug("loaded %s as %s in %.0f ms", url, extracted["url"], (time.monotonic() - started) * 1000)
         return build_view(url, self._main_status, extracted, note)
 
-    async def _navigate(self, url: str) -> str:
+    async def _navigate(self, url: str, deadline: float) -> str:
         """Go to `url`; return a note for the header when the page did not finish loading."""
-        deadline = time.monotonic() + self.action_timeout_s
         unfinished = f"Note: the page did not finish loading within {self.action_timeout_s:g} s; this is what had rendered by then."
         try:
             await self.page.goto(url, wait_until="domcontentloaded", timeout=self.action_timeout_s * 1000)
@@ -219,26 +218,38 @@ class PageLoader:
                 await self._wait_for_state("domcontentloaded", limit)
         raise ToolError(f"{url} kept navigating to other pages while being read; open the page it ends on directly")
 
-    async def _follow_short_refresh(self, url: str, extracted: dict) -> dict:
-        """Read the target of a meta refresh due within `LOAD_SETTLE_S`, as a reader would see it.
+    async def _read(self, url: str, deadline: float) -> dict:
+        """Read the page, and read again after a late redirect when there is time left.
 
-        Chromium starts such a refresh only once the page has loaded, so it can still be
-        pending when the page is first read.
+        A meta refresh due within `LOAD_SETTLE_S` is followed, because Chromium starts it only
+        once the page has loaded. A document still parsing (readyState "loading") is read
+        again after DOMContentLoaded unless the action time is used up, as it is for a page
+        that never finishes loading.
         """
-        delay = refresh_delay(extracted.get("refresh"))
-        if delay is None or delay > LOAD_SETTLE_S:
-            return extracted
+        extracted = await self._extract(url)
+        for _attempt in range(2):
+            if (delay := refresh_delay(extracted.get("refresh"))) is not None and delay <= LOAD_SETTLE_S:
+                if not await self._wait_for_refresh(url, extracted["url"], delay):
+                    return extracted
+            elif extracted["readyState"] == "loading" and deadline - time.monotonic() > 0.1:
+                await self._wait_for_state("domcontentloaded", deadline - time.monotonic())
+            else:
+                return extracted
+            extracted = await self._extract(url)
+        return extracted
 
+    async def _wait_for_refresh(self, url: str, current_url: str, delay: float) -> bool:
+        """Wait for a meta refresh to leave `current_url`; return False when it did not."""
         try:
-            await self.page.wait_for_url(lambda current: current != extracted["url"], wait_until="commit", timeout=(delay + LOAD_SETTLE_S) * 1000)
+            await self.page.wait_for_url(lambda current: current != current_url, wait_until="commit", timeout=(delay + LOAD_SETTLE_S) * 1000)
         except PlaywrightTimeoutError:
             logger.debug("%s: meta refresh after %.1f s did not navigate; reading the page as it is", url, delay)
-            return extracted
+            return False
         except PlaywrightError as error:
             raise BrowserFault(f"the browser failed while following the refresh of {url}: {error.message}") from error
 
         await self._wait_for_state("domcontentloaded", self.action_timeout_s)
-        return await self._extract(url)
+        return True
 
     async def _reset_page(self) -> None:
         """Replace the page with a fresh one, e.g. after a script hung its renderer."""

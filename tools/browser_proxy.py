@@ -179,22 +179,22 @@ class GuardProxy:
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-        kept = [line for line in header_lines if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
-        if any(line.lower().startswith("transfer-encoding:") for line in kept):
-            # Only bodies with a Content-Length are relayed; browsers send chunked bodies only for streamed uploads.
+        request_headers = [line for line in header_lines if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
+        if any(line.lower().startswith("transfer-encoding:") for line in request_headers):
+            # Only bodies with a Content-Length are relayed. Chromium sends a chunked body only for a streamed fetch() upload.
             writer.write(_error_response("411 Length Required", "the pix2fact proxy relays request bodies only with a Content-Length"))
             await writer.drain()
             return
-        upstream_writer.write(f"{method} {path} HTTP/1.1\r\n".encode("latin-1") + "\r\n".join([*kept, "Connection: close", "", ""]).encode("latin-1"))
+        upstream_writer.write(f"{method} {path} HTTP/1.1\r\n".encode("latin-1") + "\r\n".join([*request_headers, "Connection: close", "", ""]).encode("latin-1"))
 
-        lengths = [line.split(":", 1)[1].strip() for line in kept if line.lower().startswith("content-length:")]
+        lengths = [line.split(":", 1)[1].strip() for line in request_headers if line.lower().startswith("content-length:")]
         body_length = int(lengths[0]) if lengths and lengths[0].isdigit() else 0
         await _pipe(reader, upstream_writer, limit=body_length)
 
         response_head = await upstream_reader.readuntil(b"\r\n\r\n")
         status_line, *response_headers = response_head.decode("latin-1").split("\r\n")
-        kept_response = [line for line in response_headers if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
-        writer.write("\r\n".join([status_line, *kept_response, "Connection: close", "Proxy-Connection: close", "", ""]).encode("latin-1"))
+        response_headers = [line for line in response_headers if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
+        writer.write("\r\n".join([status_line, *response_headers, "Connection: close", "Proxy-Connection: close", "", ""]).encode("latin-1"))
         await _pipe(upstream_reader, writer)
 
     async def _relay_both_ways(

@@ -40,7 +40,7 @@ def offline_message(url: str) -> str:
 
 
 def serves(web: WebSource, url: str) -> bool | None:
-    """Whether `web` serves the URL's host, or None when the source cannot tell."""
+    """Return whether `web` serves the URL's host, or None when the source cannot tell."""
     check = getattr(web, "serves", None)
     return bool(check(url)) if callable(check) else None
 
@@ -60,7 +60,7 @@ class BlockLog:
 
 
 async def reject_websocket(socket: WebSocketRoute) -> None:
-    """Close every WebSocket at once: pages get no live channel out of the sandbox."""
+    """Close every WebSocket at once, so a page has no open channel to any server."""
     await socket.close(code=1008, reason="WebSockets are disabled in the pix2fact browser")
 
 

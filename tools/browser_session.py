@@ -1,8 +1,8 @@
 """The browser actions of one task: open, click, find, scroll, back and read.
 
-Each action returns a `ToolResult` for the model. Errors the model can fix (an unknown link
-id, no page open, a blocked URL, empty search text, a page number out of range) raise
-`ToolError`; a browser crash or driver failure raises `BrowserFault` (a harness fault).
+Each action returns a `ToolResult` for the model. Errors the model can fix raise `ToolError`:
+an unknown link id, no page open, a blocked URL, empty search text, a page number out of range.
+A browser crash or driver failure raises `BrowserFault`, which is a harness fault.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Turn a rendered page into numbered-link text split into text pages.
 
-The page is read with a single `evaluate` call: it numbers the visible http(s) links, puts a
-`[n] ` marker in front of each link's text, reads `document.body.innerText` (which follows
-CSS layout and hides what is not displayed), then removes the markers again. Everything after
-that (clean-up, splitting into text pages, search) is plain Python on the returned text.
+The page is read with a single `evaluate` call. It numbers the visible http(s) links and puts a
+`[n] ` marker in front of each link's text. Then it reads `document.body.innerText`, which
+follows CSS layout and leaves out what is not displayed, and removes the markers again. The
+clean-up, the split into text pages and `find_text` are plain Python on the returned text.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ EXTRACT_SCRIPT = """
   const url = location.href;
   const refresh = document.querySelector('meta[http-equiv="refresh" i]');
   const root = document.body || document.documentElement;
-  if (!root) return {url, title, text: "", links: [], totalChars: 0, refresh: null};
+  const readyState = document.readyState;
+  if (!root) return {url, title, readyState, text: "", links: [], totalChars: 0, refresh: null};
 
   const anchors = [];
   for (const a of document.querySelectorAll("a[href]")) {
@@ -50,6 +51,7 @@ EXTRACT_SCRIPT = """
   return {
     url,
     title,
+    readyState,
     text: text.slice(0, maxChars),
     links: anchors.map(({text, url}) => ({text, url})),
     totalChars: text.length,
@@ -61,7 +63,7 @@ EXTRACT_SCRIPT = """
 
 @dataclass(frozen=True)
 class Link:
-    """A numbered link of the current page. `id` is 1-based, as the model sees it."""
+    """A numbered link of the current page. `id` is 1-based, as shown to the model."""
 
     id: int
     text: str

@@ -164,6 +164,8 @@ class SearchTool:
         query = " ".join(query.split())
 
         count = arguments.get("max_results", self.max_results)
+        if isinstance(count, str) and count.strip().isdigit():
+            count = int(count)  # Some models send numbers as strings.
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_RESULTS_LIMIT:
             raise ToolError(f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {count!r}")
 

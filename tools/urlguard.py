@@ -2,10 +2,10 @@
 
 Live browsing must never reach the machine the harness runs on, its private network or a cloud
 metadata service, whatever a page links to or redirects to. `UrlGuard.check` rejects a URL by its
-text alone (scheme, host names such as `localhost`, IP literals in every spelling Chromium
-accepts); `UrlGuard.check_resolved` also resolves the host name and rejects it when any address
-is not public. Hosts listed in `allow_hosts` skip the address rules, for deliberate local use
-such as a test server on 127.0.0.1.
+text alone: the scheme, host names such as `localhost`, and IP literals, including the integer,
+hex and octal IPv4 forms that browsers accept. `UrlGuard.check_resolved` also resolves the host
+name and rejects it when any address is not public. Hosts listed in `allow_hosts` skip the
+address rules, for deliberate local use such as a test server on 127.0.0.1.
 """
 
 from __future__ import annotations
