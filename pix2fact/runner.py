@@ -1,0 +1,311 @@
+"""The runner: a batch of tasks, run concurrently, saved as they finish, resumable.
+
+A run folder is named by a run id. Unless `--run-id` is given, the id is derived from what
+decides the results (agent, its options, task set, setting, limits), so running the same
+command again finds the same folder and skips the tasks already in it. `--limit` and
+`--concurrency` are left out of that id on purpose: a larger `--limit` extends a run.
+
+Tasks that ended in a harness error (a provider outage, a crashed browser) are run again on
+resume; their newer record replaces the old one when the run is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import platform
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+import pix2fact
+from pix2fact.agent import Agent
+from pix2fact.environment import Environment
+from pix2fact.errors import ConfigError
+from pix2fact.judge import JUDGE_VERSION, Verdict, judge_record
+from pix2fact.loop import Limits, run_task
+from pix2fact.plugins import create_agent
+from pix2fact.store import VERDICTS, RunStore
+from pix2fact.tasks.model import Task, task_set_hash
+from pix2fact.toolset import check_setting
+from pix2fact.trajectory import HarnessErrorEvent, TaskRecord
+
+logger = logging.getLogger(__name__)
+
+RETRIED_STATUSES = ("harness_error",)
+TASKS_COPY = "tasks.jsonl"
+
+
+@dataclass
+class RunConfig:
+    """Everything `pix2fact run` was asked to do."""
+
+    agent: str = "baseline"
+    agent_options: dict[str, Any] = field(default_factory=dict)
+    tasks: list[Task] = field(default_factory=list)
+    tasks_source: str = "sample"
+    # Hash of the whole task set before --limit/--task-id; it names the run, so that a larger
+    # --limit extends the same run. Defaults to the hash of `tasks`.
+    full_set_hash: str | None = None
+    web_snapshot: Path | None = None
+    out: Path = Path("results")
+    run_id: str | None = None
+    resume: bool = False
+    concurrency: int = 4
+    epochs: int = 1
+    setting: str = "agentic"
+    coords: str = "pixels"
+    crop_expand: float = 0.0
+    limits: Limits = field(default_factory=Limits)
+
+
+class Progress(Protocol):
+    """What the runner reports while it works; the CLI draws it with rich."""
+
+    def start(self, total: int, already_done: int) -> None: ...
+
+    def task_done(self, record: TaskRecord, verdict: Verdict) -> None: ...
+
+
+@dataclass
+class RunOutcome:
+    """What a finished (or interrupted) run left on disk."""
+
+    run_id: str
+    folder: Path
+    ran: int
+    skipped: int
+
+
+def default_run_id(config: RunConfig, agent: Agent) -> str:
+    """Derive the run id from what decides the results, so the same command resumes."""
+    decisive = {
+        "agent": config.agent,
+        "options": sorted((key, str(value)) for key, value in config.agent_options.items()),
+        "tasks": config.full_set_hash or task_set_hash(config.tasks),
+        "setting": config.setting,
+        "coords": config.coords,
+        "crop_expand": config.crop_expand,
+        "epochs": config.epochs,
+        "limits": config.limits.model_dump(),
+    }
+    digest = hashlib.sha256(json.dumps(decisive, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    parts = [agent.name, agent.model, config.tasks_source, config.setting, digest]
+    name = "-".join(part for part in parts if part)
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
+
+
+@dataclass
+class PreparedRun:
+    """A run whose folder and manifest exist and whose remaining work is known."""
+
+    config: RunConfig
+    run_id: str
+    store: RunStore
+    manifest: dict[str, Any]
+    pending: list[tuple[Task, int]]
+    finished: list[TaskRecord]
+    image_limits: Any
+
+
+def prepare_run(config: RunConfig) -> PreparedRun:
+    """Create or reopen the run folder and work out which tasks are left to run."""
+    check_setting(config.setting)
+    if not config.tasks:
+        raise ConfigError("no tasks to run; check --tasks and --limit")
+
+    if config.resume and not RunStore(config.out / (config.run_id or "")).exists():
+        raise ConfigError(f"cannot resume {config.run_id!r}: no run folder at {config.out / (config.run_id or '')}; drop --resume to start it")
+
+    probe = create_agent(config.agent, config.agent_options)
+    run_id = config.run_id or default_run_id(config, probe)
+    store = RunStore(config.out / run_id)
+
+    manifest = _prepare_manifest(store, config, probe, run_id)
+    loaded = store.load_records()
+    task_ids = {task.id for task in config.tasks}
+    finished = [record for record in loaded.records if record.status not in RETRIED_STATUSES and record.task_id in task_ids]
+    done = {record.key for record in finished}
+    pending = [(task, epoch) for epoch in range(1, config.epochs + 1) for task in config.tasks if (task.id, epoch) not in done]
+    if finished:
+        logger.info("run %s: %d task(s) already finished, %d to run", run_id, len(finished), len(pending))
+    return PreparedRun(config, run_id, store, manifest, pending, finished, probe.image_limits)
+
+
+async def execute_run(prepared: PreparedRun, progress: Progress | None = None) -> RunOutcome:
+    """Run the pending tasks, then judge the whole run. Finished tasks stay saved if interrupted."""
+    config = prepared.config
+    tasks_by_id = {task.id: task for task in config.tasks}
+    if progress:
+        progress.start(total=len(config.tasks) * config.epochs, already_done=len(prepared.finished))
+        for record in prepared.finished:
+            progress.task_done(record, judge_record(tasks_by_id[record.task_id], record))
+
+    interrupted = True
+    ran = 0
+    try:
+        ran = await _run_pending(config, prepared.store, prepared.pending, progress)
+        interrupted = False
+    finally:
+        prepared.manifest["finished_at"] = datetime.now(timezone.utc).isoformat()
+        prepared.manifest["status"] = "interrupted" if interrupted else "finished"
+        prepared.store.write_manifest(prepared.manifest)
+        judge_run(prepared.store)
+
+    return RunOutcome(run_id=prepared.run_id, folder=prepared.store.folder, ran=ran, skipped=len(prepared.finished))
+
+
+async def run(config: RunConfig, progress: Progress | None = None) -> RunOutcome:
+    """Prepare and execute a run in one call (the API behind `pix2fact run`)."""
+    return await execute_run(prepare_run(config), progress)
+
+
+async def _run_pending(config: RunConfig, store: RunStore, pending: list[tuple[Task, int]], progress: Progress | None) -> int:
+    queue: asyncio.Queue[tuple[Task, int]] = asyncio.Queue()
+    for item in pending:
+        queue.put_nowait(item)
+    finished = 0
+
+    async def worker(environment: Environment) -> None:
+        nonlocal finished
+        while not queue.empty():
+            task, epoch = queue.get_nowait()
+            agent = create_agent(config.agent, config.agent_options)
+            try:
+                async with environment.toolset(
+                    task,
+                    setting=config.setting,
+                    limits=agent.image_limits,
+                    coords=config.coords,
+                    crop_expand=config.crop_expand,
+                ) as toolset:
+                    record = await run_task(task, agent, toolset, store, config.limits, epoch=epoch)
+            except Exception as error:  # the task's set-up failed (a bad image, a dead browser)
+                logger.error("task %s: could not start: %s: %s", task.id, type(error).__name__, error)
+                record = setup_failure_record(task, epoch, error)
+            store.append_record(record)
+            finished += 1
+            verdict = judge_record(task, record)
+            logger.info("task %s (epoch %d): %s, %s in %.1f s", task.id, epoch, record.status, verdict.verdict, record.duration_s)
+            if progress:
+                progress.task_done(record, verdict)
+
+    async with _environment(config) as environment:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(config.concurrency, len(pending))):
+                group.create_task(worker(environment))
+    return finished
+
+
+def setup_failure_record(task: Task, epoch: int, error: Exception) -> TaskRecord:
+    """Record a task whose tools could not be set up: a harness error, retried on resume."""
+    now = datetime.now(timezone.utc).isoformat()
+    message = f"{type(error).__name__}: {error}"
+    return TaskRecord(
+        task_id=task.id,
+        epoch=epoch,
+        question=task.question,
+        category=task.category,
+        status="harness_error",
+        events=[HarnessErrorEvent(step=0, kind="setup", message=message)],
+        started_at=now,
+        finished_at=now,
+        duration_s=0.0,
+        error=message,
+    )
+
+
+def _environment(config: RunConfig) -> Environment:
+    from pix2fact.tasks.sample import ensure_sample
+
+    folder = config.web_snapshot or ensure_sample() / "web"
+    return Environment.from_snapshot(folder)
+
+
+def judge_run(store: RunStore) -> list[Verdict]:
+    """Grade every record of the run against the run's copy of its tasks; write verdicts.jsonl."""
+    tasks = {task.id: task for task in read_run_tasks(store)}
+    verdicts = []
+    for record in sorted(store.load_records().records, key=lambda item: item.key):
+        task = tasks.get(record.task_id)
+        if task is None:
+            logger.warning("run %s: record for unknown task %s is not judged", store.folder.name, record.task_id)
+            continue
+        verdicts.append(judge_record(task, record))
+    store.write_jsonl(VERDICTS, verdicts)
+    return verdicts
+
+
+def read_run_tasks(store: RunStore) -> list[Task]:
+    path = store.folder / TASKS_COPY
+    if not path.exists():
+        return []
+    return [Task.model_validate_json(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: str) -> dict[str, Any]:
+    """Create the run folder and its manifest, or check that an existing one matches."""
+    fresh = {
+        "run_id": run_id,
+        "agent": config.agent,
+        "agent_name": agent.name,
+        "agent_config": agent.config(),
+        "model": agent.model,
+        "setting": config.setting,
+        "coords": config.coords,
+        "crop_expand": config.crop_expand,
+        "epochs": config.epochs,
+        "limits": config.limits.model_dump(),
+        "tasks": {"source": config.tasks_source, "hash": task_set_hash(config.tasks), "count": len(config.tasks)},
+        "pix2fact_version": pix2fact.__version__,
+        "judge_version": JUDGE_VERSION,
+        "git_revision": _git_revision(),
+        "python": platform.python_version(),
+    }
+
+    if store.exists():
+        manifest = store.read_manifest()
+        for key in ("agent", "setting", "coords", "epochs"):
+            if manifest.get(key) != fresh[key]:
+                raise ConfigError(
+                    f"run {run_id!r} in {store.folder} was made with {key}={manifest.get(key)!r}, not {fresh[key]!r}; "
+                    "pick another --run-id or remove that folder"
+                )
+        manifest["resumed_at"] = datetime.now(timezone.utc).isoformat()
+    else:
+        store.create()
+        manifest = {**fresh, "started_at": datetime.now(timezone.utc).isoformat()}
+
+    _merge_tasks_copy(store, config.tasks)
+    manifest["tasks"]["count"] = len(read_run_tasks(store))
+    store.write_manifest(manifest)
+    return manifest
+
+
+def _merge_tasks_copy(store: RunStore, tasks: list[Task]) -> None:
+    """Keep a copy of every task the run has seen, so the judge can re-grade it from the folder alone."""
+    from pix2fact.store import write_atomic
+
+    merged = {task.id: task for task in read_run_tasks(store)}
+    merged.update({task.id: task for task in tasks})
+    text = "".join(merged[key].model_dump_json() + "\n" for key in sorted(merged))
+    write_atomic(store.folder / TASKS_COPY, text)
+
+
+def _git_revision() -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(pix2fact.__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout.strip() or None if completed.returncode == 0 else None
