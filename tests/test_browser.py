@@ -577,3 +577,44 @@ async def test_proxy_without_guard_rejects_all(live_server: LocalServer) -> None
         await proxy.close()
 
     assert head.startswith(b"HTTP/1.1 403")
+
+
+class PagesOnlySource:
+    """A web source with `fetch` only, so routing cannot ask which hosts it serves."""
+
+    def __init__(self, snapshot: Snapshot, failing_url: str) -> None:
+        self.snapshot = snapshot
+        self.failing_url = failing_url
+
+    async def fetch(self, url: str) -> WebPage | None:
+        if url == self.failing_url:
+            raise OSError("archive file vanished")
+        return await self.snapshot.fetch(url)
+
+
+async def test_source_without_serves(pool: BrowserPool, snapshot: Snapshot) -> None:
+    source = PagesOnlySource(snapshot, failing_url="https://museum.example/bell")
+    browser_session = await pool.session(source, UrlGuard())
+    try:
+        opened = await browser_session.open_url(HOME)
+        with pytest.raises(ToolError, match="not available offline"):
+            await browser_session.open_url("https://unknown-host.example/")
+        with pytest.raises(BrowserFault, match="archive file vanished"):
+            await browser_session.open_url("https://museum.example/bell")
+    finally:
+        await browser_session.close()
+
+    assert opened.data["title"] == "Museum home"
+
+
+async def test_parallel_sessions(pool: BrowserPool, snapshot: Snapshot) -> None:
+    sessions = [await pool.session(snapshot, UrlGuard()) for _ in range(3)]
+    try:
+        results = await asyncio.gather(
+            sessions[0].open_url(HOME), sessions[1].open_url("https://museum.example/bell"), sessions[2].open_url("https://elsewhere.example/")
+        )
+    finally:
+        for browser_session in sessions:
+            await browser_session.close()
+
+    assert [result.data["title"] for result in results] == ["Museum home", "Bell", "Elsewhere"]

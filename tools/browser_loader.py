@@ -135,13 +135,12 @@ class PageLoader:
             await self.guard.check_resolved(url)
 
         self.block_log.clear()
+        self.router.fault = None
         self._main_status = None
         started = time.monotonic()
         deadline = started + self.action_timeout_s
         note = await self._navigate(url, deadline)
-        if self.router.fault is not None:
-            fault, self.router.fault = self.router.fault, None
-            raise BrowserFault(f"the web source failed while serving {url}: {fault!r}") from fault
+        self._raise_source_fault(url)
 
         final_url = self.page.url
         for blocked_url, message in self.block_log.entries:
@@ -189,7 +188,14 @@ class PageLoader:
             raise BrowserFault(f"the browser failed while waiting for {self.page.url} to load: {error.message}") from error
         return True
 
+    def _raise_source_fault(self, url: str) -> None:
+        """Raise the web source's failure, if routing met one, as the harness fault it is."""
+        if self.router.fault is not None:
+            fault, self.router.fault = self.router.fault, None
+            raise BrowserFault(f"the web source failed while serving {url}: {fault!r}") from fault
+
     def _raise_navigation_error(self, url: str, error: PlaywrightError) -> None:
+        self._raise_source_fault(url)
         message = error.message.splitlines()[0] if error.message else repr(error)
         if "Download is starting" in message:
             raise ToolError(f"{url} is a file download, which this browser does not open; look for an HTML page with the same information") from None
