@@ -280,3 +280,25 @@ async def test_key_absent_from_outputs(server, caplog):
     assert FAKE_KEY not in turn.model_dump_json()
     assert FAKE_KEY not in json.dumps(agent.config())
     assert all(FAKE_KEY not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected", "absent"),
+    [
+        ("agentic", "crop until you can read it", "built-in web search"),
+        ("c1", "You have no search tool", "is a crop of the photo"),
+        ("c2", "You cannot crop", "You have no search tool"),
+        ("c3", "is a crop of the photo around the region", "Search the web"),
+        ("c4", "Search the web and open pages", "You have no search tool"),
+        ("builtin-search", "Use your built-in web search", "You cannot crop"),
+        ("single-pass", "Reply with one JSON object", "call the answer tool"),
+    ],
+)
+def test_system_prompt_per_setting(setting, expected, absent):
+    from pix2fact.agents.prompts import system_prompt
+
+    prompt = system_prompt(make_context(setting=setting))
+
+    assert expected in prompt
+    assert absent not in prompt
+    assert "3840 x 2160 pixels" in prompt
