@@ -72,6 +72,7 @@ class GuardProxy:
         self.connect_timeout_s = connect_timeout_s
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
 
     @property
     def url(self) -> str:
@@ -87,15 +88,20 @@ class GuardProxy:
         if self._server is None:
             return
         self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
+
+        # Aborting the sockets ends each handler through its own error path. Cancelling the
+        # tasks instead makes asyncio's stream callback log the CancelledError (Python 3.11).
+        for writer in list(self._writers):
+            writer.transport.abort()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers), timeout=5)
         await self._server.wait_closed()
         self._server = None
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._handlers.add(task)
+        self._writers.add(writer)
         try:
             await self._serve(reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
@@ -104,6 +110,7 @@ class GuardProxy:
             logger.warning("proxy received an invalid request and closed the connection: %s", error)
         finally:
             self._handlers.discard(task)
+            self._writers.discard(writer)
             writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -135,6 +142,7 @@ class GuardProxy:
             await writer.drain()
             return
         upstream_reader, upstream_writer = upstream
+        self._writers.add(upstream_writer)
 
         try:
             if tunnel:
@@ -144,6 +152,7 @@ class GuardProxy:
             else:
                 await self._forward(method, parts, header_lines, reader, writer, upstream_reader, upstream_writer)
         finally:
+            self._writers.discard(upstream_writer)
             upstream_writer.close()
 
     async def _check(self, url: str) -> list[str]:
