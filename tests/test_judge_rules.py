@@ -41,6 +41,9 @@ HOURS = [
     pytest.param("10pm-2am", "22:00-02:00", C, id="over-midnight"),
     pytest.param("24 hours", "24/7", C, id="around-the-clock"),
     pytest.param("Tue-Sun 10:00-18:00", "Tue-Sun 10am-6pm, closed Mondays", C, id="closed-day-named"),
+    pytest.param("9am-5pm", "9h-17h", C, id="h-suffix"),
+    pytest.param("Sat-Sun 10-16", "weekends 10am to 4pm", C, id="weekends"),
+    pytest.param("9am-5pm", "9am to 5pm, Monday to Friday", C, id="days-after-comma"),
 ]
 
 DATES_AND_YEARS = [
@@ -49,6 +52,9 @@ DATES_AND_YEARS = [
     pytest.param("25 December 1990", "12/25/1990", "date", C, id="date-unambiguous-numeric"),
     pytest.param("1 January 2000", "01/01/2000", "date", C, id="date-both-readings-agree"),
     pytest.param("March 1887", "3 March 1887", "date", W, id="date-more-precise"),
+    pytest.param("March 12, 2021", "12-Mar-2021", "date", C, id="date-dashed-month"),
+    pytest.param("12 March", "March 12, 2021", "date", C, id="date-gold-without-year"),
+    pytest.param("12 March", "13 March", "date", W, id="date-without-year-differs"),
     pytest.param("1890", "approximately 1890", "year", W, id="year-hedged"),
     pytest.param("c. 1890", "circa 1890", "year", C, id="year-same-qualifier"),
     pytest.param("1890", "1890s", "year", W, id="year-vs-decade"),
@@ -65,6 +71,7 @@ QUANTITIES = [
     pytest.param("$12.50", "about $12.50", "price", W, id="price-qualifier"),
     pytest.param("$3.5 million", "3.5M USD", "price", C, id="price-m-suffix"),
     pytest.param("$0.99", "99 cents", "price", C, id="price-cents"),
+    pytest.param("€15", "EUR15", "price", C, id="price-code-touching"),
     pytest.param("$10-$15", "$10-$16", "price", W, id="price-range-end"),
     pytest.param("1,234", "1 234", "number", C, id="number-space-thousands"),
     pytest.param("42", "forty-two", "number", C, id="number-word"),

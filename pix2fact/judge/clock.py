@@ -28,7 +28,7 @@ _DAY = r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:s|nesday)?|thu(?:r(?:s(?:day)?)?
 _SHORT_DAY = r"(?:mo|tu|we|th|fr|sa|su)\b"
 _RANGE_WORD = r"\s*(?:-|to|until|till|til|thru|through)\s*"
 _TIME = (
-    r"(?<![\d:.,/$€£¥₹])\d{1,2}(?:[:.h]\d{2})?(?![\d]|[.:/]\d)(?:\s*[ap]m\b)?"
+    r"(?<![\d:.,/$€£¥₹])\d{1,2}(?:[:.h]\d{2}|h\b)?(?![\d]|[.:/]\d)(?:\s*[ap]m\b)?"
 )
 _TOKEN = re.compile(
     rf"(?P<allday>24\s*/\s*7|24\s*(?:hours|hrs|h)\b|around the clock|all day)"
@@ -40,7 +40,7 @@ _TOKEN = re.compile(
     rf"|(?P<closed>\bclosed\b)"
     rf"|(?P<sep>[;,\n])"
 )
-_TIME_PARTS = re.compile(r"(\d{1,2})(?:[:.h](\d{2}))?\s*([ap]m)?")
+_TIME_PARTS = re.compile(r"(\d{1,2})(?:[:.h](\d{2})|h)?\s*([ap]m)?")
 _HOUR_WORDS = FILLER | frozenset("and or but only except hrs h daily every day days week weekdays weekend through till until also".split())
 
 

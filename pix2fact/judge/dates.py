@@ -1,10 +1,12 @@
 """Calendar dates and years.
 
 A date is the set of (year, month, day) readings its text allows; month and day may be None
-("March 1887", "1887"). Written-out months, ISO forms and numeric forms whose order is
-unambiguous have one reading. A numeric form such as "05/06/2019" has two, and it matches only
-a gold with the same two readings: the grader does not guess whether the writer meant day/month
-or month/day. A date must be exactly as precise as the gold: "March 2021" is not "12 March 2021".
+("March 1887", "1887") and so may the year ("12 March"). Written-out months, ISO forms and
+numeric forms whose order is unambiguous have one reading. A numeric form such as "05/06/2019"
+has two, and it matches only a gold with the same two readings: the grader does not guess
+whether the writer meant day/month or month/day. A date must be exactly as precise as the gold,
+so "March 2021" is not "12 March 2021". The one exception is a gold without a year, which
+ignores the year an answer adds.
 
 A year is (qualifier, start, end, decade): "c. 1890" carries the qualifier "approx", "1912-1914"
 is a range, "1890s" a decade. Qualifiers must agree, so "approximately 1890" is wrong for the
@@ -29,11 +31,13 @@ _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?\b"
 _YEAR4 = r"\d{4}"
 _DATE_PATTERNS = [
     ("ymd", re.compile(rf"(?<![\d.])({_YEAR4})[-/.](\d{{1,2}})[-/.](\d{{1,2}})(?![\d])")),
-    ("dmy_text", re.compile(rf"\b({_DAY})\s*(?:of\s+)?({_MONTH}),?\s*({_YEAR4})\b")),
+    ("dmy_text", re.compile(rf"\b({_DAY})[\s\-/.]*(?:of\s+)?({_MONTH})[\s\-/.,]*({_YEAR4})\b")),
     ("mdy_text", re.compile(rf"\b({_MONTH})\s*({_DAY}),?\s*({_YEAR4})\b")),
     ("numeric", re.compile(rf"(?<![\d.])(\d{{1,2}})[-/.](\d{{1,2}})[-/.]({_YEAR4})(?![\d])")),
     ("my_text", re.compile(rf"\b({_MONTH}),?\s*({_YEAR4})\b")),
     ("ym", re.compile(rf"(?<![\d.])({_YEAR4})-(0[1-9]|1[0-2])(?![\d-])")),
+    ("dm_text", re.compile(rf"\b({_DAY})\s*(?:of\s+)?({_MONTH})")),
+    ("md_text", re.compile(rf"\b({_MONTH})\s*({_DAY})")),
 ]
 _DATE_FILLER = FILLER | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun "
@@ -68,7 +72,8 @@ class YearValue(NamedTuple):
 def _valid(year: int | None, month: int | None, day: int | None) -> bool:
     if month is not None and not 1 <= month <= 12:
         return False
-    if day is not None and (month is None or year is None or not 1 <= day <= calendar.monthrange(year, month)[1]):
+    # A day without a year is checked against a leap year, so "29 February" stays valid.
+    if day is not None and (month is None or not 1 <= day <= calendar.monthrange(year or 2000, month)[1]):
         return False
     return True
 
@@ -89,6 +94,10 @@ def _readings(kind: str, groups: tuple[str, ...]) -> set[tuple[int | None, int |
         return {(year, second, first), (year, first, second)}
     if kind == "my_text":
         return {(int(groups[1]), _MONTHS[groups[0].rstrip(".")], None)}
+    if kind == "dm_text":
+        return {(None, _MONTHS[groups[1].rstrip(".")], _number(groups[0]))}
+    if kind == "md_text":
+        return {(None, _MONTHS[groups[0].rstrip(".")], _number(groups[1]))}
     return {(int(groups[0]), int(groups[1]), None)}
 
 
@@ -151,6 +160,9 @@ class DateNormalizer:
         return Found(values, whole=bool(values) and only_filler(leftover, _DATE_FILLER))
 
     def same(self, answer: DateValue, gold: DateValue) -> bool:
+        # A gold without a year ("12 March", a yearly event) ignores the year an answer adds.
+        if all(year is None for year, _, _ in gold.readings):
+            return {(None, month, day) for _, month, day in answer.readings} == gold.readings
         return answer.readings == gold.readings
 
     def describe(self, value: DateValue) -> str:
