@@ -116,6 +116,7 @@ def live_server(secret_server: LocalServer) -> Iterator[LocalServer]:
             "/ok": "<title>Live page</title><p>Served live from the test server.</p>",
             "/to-secret": _redirect(f"{secret_server.origin}/secret"),
             "/to-secret-decimal": _redirect(f"http://2130706433:{secret_server.port}/secret"),
+            "/script-to-secret": f"<title>Away</title><script>location.href = '{secret_server.origin}/secret';</script>",
             "/to-ok": _redirect("/ok"),
             "/slow": _stall_after_first_part(server),
         }
@@ -417,6 +418,14 @@ async def test_redirect_to_decimal_loopback_blocked(live_session: BrowserSession
 async def test_redirect_to_other_local_port_blocked(live_session: BrowserSession, live_server: LocalServer, secret_server: LocalServer) -> None:
     with pytest.raises(BlockedURLError) as caught:
         await live_session.open_url(f"{live_server.origin}/to-secret")
+
+    assert f"127.0.0.1:{secret_server.port}" in str(caught.value)
+    assert secret_server.connections == 0
+
+
+async def test_script_redirect_to_local_port_blocked(live_session: BrowserSession, live_server: LocalServer, secret_server: LocalServer) -> None:
+    with pytest.raises(BlockedURLError) as caught:
+        await live_session.open_url(f"{live_server.origin}/script-to-secret")
 
     assert f"127.0.0.1:{secret_server.port}" in str(caught.value)
     assert secret_server.connections == 0

@@ -142,13 +142,12 @@ class PageLoader:
         note = await self._navigate(url, deadline)
         self._raise_source_fault(url)
 
-        final_url = self.page.url
+        extracted = await self._read(url, deadline)
         for blocked_url, message in self.block_log.entries:
-            if normalize_url(blocked_url) == normalize_url(final_url):
+            # The proxy answers a blocked plain-HTTP redirect with its own 403 page, shown at the blocked URL.
+            if normalize_url(blocked_url) == normalize_url(extracted["url"]):
                 await self._reset_page()
                 raise BlockedURLError(f"{url} redirected to a blocked address. {message}")
-
-        extracted = await self._read(url, deadline)
         if extracted["url"].startswith("chrome-error:"):
             # A script or meta refresh led to a request that routing or the proxy rejected.
             await self._reset_page()
