@@ -4,6 +4,9 @@ The page is read with a single `evaluate` call. It numbers the visible http(s) l
 `[n] ` marker in front of each link's text. Then it reads `document.body.innerText`, which
 follows CSS layout and leaves out what is not displayed, and removes the markers again. The
 clean-up, the split into text pages and `find_text` are plain Python on the returned text.
+
+NOTE: only the main document is read. Text inside iframes and shadow roots is left out,
+because innerText does not enter them.
 """
 
 from __future__ import annotations
