@@ -233,7 +233,8 @@ def assistant_to_wire(turn: AgentTurn) -> dict[str, Any]:
                 "type": "function",
                 "function": {
                     "name": call.name,
-                    # Malformed arguments go back verbatim, so the model sees what it sent.
+                    # Malformed arguments go back verbatim, so the model can see its mistake.
+                    # NOTE: untested against servers whose chat templates parse `arguments` as JSON.
                     "arguments": call.raw_arguments if call.arguments is None else json.dumps(call.arguments),
                 },
             }
