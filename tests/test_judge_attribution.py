@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pix2fact.judge import AttributionThresholds, judge_record
+from pix2fact.judge.goldtext import key_terms
 from pix2fact.tasks.model import Box, Region, Task
 from pix2fact.tools.answer import NO_ANSWER, AnswerFields
 from pix2fact.trajectory import HarnessErrorEvent, LimitEvent, ModelTurnEvent, TaskRecord, ToolEvent
@@ -24,7 +25,7 @@ def make_task(**overrides) -> Task:
     fields = dict(
         id="t1",
         image=Path("/nonexistent/t1.jpg"),
-        question="What is the phone number of the cafe with the blue door?",
+        question="What is the phone number of the shop whose sign is in the lower left of the photo?",
         answer=GOLD,
         regions=[Region.from_box(REGION, label="BLUE DOOR")],
         search_query="Blue Door cafe Camden phone number",
@@ -293,6 +294,18 @@ def test_reformulation_after_empty_search_is_counted():
     assert signals.empty_searches == 1
     assert signals.reformulations == 1
     assert signals.distinct_queries == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "question", "expected"),
+    [
+        pytest.param('"Norcross Swim Club" year founded', "In what year was the group founded?", ["norcross", "swim", "club"], id="quoted-name"),
+        pytest.param("Tolland Cobble Hardware Saturday hours", "When does the hardware shop close on Saturday?", ["tolland", "cobble"], id="question-words-dropped"),
+        pytest.param("Blue Door hours", "Blue Door hours?", ["blue", "door"], id="nothing-left-keeps-all"),
+    ],
+)
+def test_key_terms(query, question, expected):
+    assert key_terms(query, question) == expected
 
 
 def test_gold_number_needs_key_term():

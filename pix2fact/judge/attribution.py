@@ -83,7 +83,8 @@ def _long_tail(signals: Signals, thresholds: AttributionThresholds) -> list[str]
     if not right_key:
         return []
     share = "" if signals.query_key_term_coverage is None else f" (best query had {_percent(signals.query_key_term_coverage)} of the key terms)"
-    return [f"searched with the right key{share} but opened {signals.pages_opened} pages and never the evidence page"]
+    pages = "page" if signals.pages_opened == 1 else "pages"
+    return [f"searched with the right key{share} but opened {signals.pages_opened} {pages} and never the evidence page"]
 
 
 def _reasoning(signals: Signals, final_answer: str) -> list[str]:

@@ -29,11 +29,23 @@ _STOPWORDS = frozenset(
 )
 
 
-def key_terms(search_query: str) -> list[str]:
-    """Return the distinctive words of the task's reference search query, in order, without repeats."""
+def key_terms(search_query: str, question: str = "") -> list[str]:
+    """Return the words of the reference query that name the detail, in order, without repeats.
+
+    A quoted phrase in the query ("\"Norcross Swim Club\" year founded") is the detail's
+    name, so only its words count. Otherwise the words the question also uses ("year",
+    "founded") are dropped: they describe the fact asked for, not the detail in the image. When
+    that leaves nothing, every distinctive word of the query counts.
+    """
+    quoted = " ".join(re.findall(r'"([^"]+)"', search_query))
+    question_words = set(fold_text(question).split())
+    candidates = [word for word in fold_text(quoted or search_query).split() if len(word) > 1 and word not in _STOPWORDS]
+    if not quoted:
+        candidates = [word for word in candidates if word not in question_words] or candidates
+
     terms: list[str] = []
-    for word in fold_text(search_query).split():
-        if len(word) > 1 and word not in _STOPWORDS and word not in terms:
+    for word in candidates:
+        if word not in terms:
             terms.append(word)
     return terms
 

@@ -63,7 +63,7 @@ class Signals(BaseModel):
     crops: int
     best_crop_coverage: float | None = Field(description="Best fraction of the annotated area covered by one crop; None without regions.")
     first_covering_step: int | None = Field(description="Step of the first crop that reached the coverage threshold.")
-    key_terms: list[str] = Field(description="Distinctive words of the reference search query.")
+    key_terms: list[str] = Field(description="Words of the reference search query that name the detail.")
     key_text: str = Field(description="The annotated regions' labels (the detail's text), joined; empty when unlabelled.")
     query_key_term_coverage: float | None = Field(description="Best fraction of key terms in one agent query; None without key terms.")
     seen_key_term_coverage: float | None = Field(description="Fraction of key terms anywhere in the agent's queries and notes.")
@@ -160,7 +160,7 @@ def compute_signals(task: Task, record: TaskRecord, thresholds: AttributionThres
     best = max((coverage for _, coverage in coverages), default=0.0) if has_regions else None
     first_covering = next((step for step, coverage in coverages if coverage >= thresholds.coverage), None) if has_regions else None
 
-    terms = key_terms(task.search_query)
+    terms = key_terms(task.search_query, task.question)
     key_text = " ".join(region.label for region in task.regions if region.label.strip())
     queries, empty, reformulations = _search_counts(record)
     writing = " \n ".join(_agent_writing(record) + queries)
