@@ -27,3 +27,7 @@ class LookThenAnswer(ProceduralAgent):
         await self.use("web_search", query=self.task.question[:60])
         await asyncio.sleep(self.delay)
         await self.use("answer", final_answer=self.reply, observation="the middle of the photo")
+
+
+# The reference users would type: `--agent path/to/agents_for_tests.py:LookThenAnswer`.
+LOOK_THEN_ANSWER = f"{__file__}:LookThenAnswer"

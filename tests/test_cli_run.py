@@ -14,7 +14,7 @@ import pytest
 
 from pix2fact.store import RunStore
 
-TEST_AGENT = f"{Path(__file__).parent / 'agents_for_tests.py'}:LookThenAnswer"
+from agents_for_tests import LOOK_THEN_ANSWER as TEST_AGENT
 
 
 
