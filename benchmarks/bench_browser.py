@@ -103,12 +103,14 @@ async def main() -> int:
     parser.add_argument("--fresh-visits", type=int, default=8, help="visits made with a fresh browser each")
     options = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pix2fact-bench-") as folder:
         snapshot = build_snapshot(folder)
         pooled, sessions, chromium = await measure_pooled(snapshot, options.tasks, options.visits)
         fresh = await measure_fresh(snapshot, options.fresh_visits)
 
     print(f"machine: {os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, Playwright {version('playwright')}, Chromium {chromium}")
+    print(f"1-minute load average: {load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other processes share the CPUs)")
     print(f"snapshot: {PAGE_COUNT} pages of about 5 KB, served from memory through request routing")
     print(summary("pooled visit (open_url)", pooled))
     print(summary("pooled session start", sessions))
