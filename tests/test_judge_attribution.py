@@ -187,6 +187,15 @@ def test_abstention_is_primary_and_keeps_the_cause():
     assert verdict.evidence.startswith(f"answered {NO_ANSWER}")
 
 
+def test_abstention_with_explanation_counts():
+    record = Trajectory().crop(ON_REGION).search("Blue Door cafe Camden").record(f"{NO_ANSWER} The page had no number.")
+
+    verdict = judge_record(make_task(), record)
+
+    assert verdict.failure == "abstention"
+    assert verdict.signals.abstained is True
+
+
 def test_harness_fault_takes_priority_over_reasoning():
     record = thorough_search().open(EVIDENCE, text=EVIDENCE_TEXT).tool_fault().record(WRONG)
 

@@ -164,6 +164,8 @@ def test_abstention_rules():
     wrong_abstention = grade_answer("[NO_DEFINITIVE_ANSWER]", "Blue Door")
     assert wrong_abstention.verdict == W
     assert wrong_abstention.method == "abstention"
+    explained = grade_answer("[NO_DEFINITIVE_ANSWER] The sign is unreadable.", "[NO_DEFINITIVE_ANSWER]")
+    assert explained.verdict == C
 
 
 def test_empty_gold_is_ungradable():

@@ -1,7 +1,7 @@
 """Calendar dates and years.
 
-A date is the set of (year, month, day) readings its text allows; month and day may be None
-("March 1887", "1887") and so may the year ("12 March"). Written-out months, ISO forms and
+A date is the set of (year, month, day) readings its text allows. Month and day may be None
+("March 1887", "1887"), and so may the year ("12 March"). Written-out months, ISO forms and
 numeric forms whose order is unambiguous have one reading. A numeric form such as "05/06/2019"
 has two, and it matches only a gold with the same two readings: the grader does not guess
 whether the writer meant day/month or month/day. A date must be exactly as precise as the gold,

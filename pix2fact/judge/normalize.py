@@ -41,6 +41,8 @@ KIND_ALIASES = {
 
 # Detection order: a more specific shape first ("1912-1914" is a year range, not a phone
 # number; "$12.50" is a price, not a time).
+# NOTE: a bare range such as "9-17" is detected as a number range. Opening hours need AM/PM, a
+# colon, a day name or the task's answer_kind hint to be detected as hours.
 _DETECTION_ORDER = ("email", "url", "date", "year", "hours", "phone", "price", "address", "number")
 
 

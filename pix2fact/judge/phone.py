@@ -75,7 +75,7 @@ def parse_phone(text: str) -> Phone | None:
 
 
 def _national_variants(phone: Phone, other_country: str | None) -> set[str]:
-    """Every national form the written digits can stand for, given the other number's country."""
+    """Return every national form the written digits can stand for, given the other number's country."""
     variants = {phone.national}
     if phone.national.startswith("0") and not phone.national.startswith("00"):
         variants.add(phone.national[1:])
@@ -100,6 +100,8 @@ def same_phone(answer: Phone, gold: Phone) -> bool:
     return bool(answer_forms & gold_forms)
 
 
+# NOTE: letters on a keypad ("1-800-FLOWERS") are not translated to digits, so such an answer
+# only matches a gold written the same way.
 class PhoneNormalizer:
     """Find and compare phone numbers."""
 

@@ -51,8 +51,8 @@ class Grader(Protocol):
     name: str
     version: str
 
-    def grade(self, answer: str, gold: str, aliases: Sequence[str] = (), kind: str = "") -> Grade:
-        """Grade one answer. Must be deterministic for the same inputs."""
+    def grade(self, answer: str, gold: str, aliases: Sequence[str] = (), kind: str = "", question: str = "") -> Grade:
+        """Grade one answer. `question` gives context to graders that read it; the rule grader does not."""
         ...
 
 
@@ -147,5 +147,5 @@ class RuleGrader:
     name = "rule"
     version = "1"
 
-    def grade(self, answer: str, gold: str, aliases: Sequence[str] = (), kind: str = "") -> Grade:
+    def grade(self, answer: str, gold: str, aliases: Sequence[str] = (), kind: str = "", question: str = "") -> Grade:
         return grade_answer(answer, gold, aliases, kind)

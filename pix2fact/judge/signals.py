@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from pix2fact.judge.goldtext import gold_in_text, key_terms, phrase_in, term_coverage
+from pix2fact.judge.text import is_no_answer
 from pix2fact.judge.weblinks import canonical_url
 from pix2fact.tasks.model import Box, Task
 from pix2fact.trajectory import ModelTurnEvent, TaskRecord, ToolEvent
@@ -101,6 +102,8 @@ def _box(value: Any) -> Box | None:
 
 
 def _crop_coverages(task: Task, record: TaskRecord, thresholds: AttributionThresholds) -> list[tuple[int, float]]:
+    # NOTE: a region is a quadrilateral, and its bounding box is used in its place. That
+    # overstates the area of a strongly tilted region.
     regions = [region.box for region in task.regions]
     total = sum(region.area for region in regions)
     size = record.image_size or task.resolution
@@ -197,6 +200,6 @@ def compute_signals(task: Task, record: TaskRecord, thresholds: AttributionThres
         evidence_step=evidence_step,
         gold_in_tool_results=gold_step is not None,
         gold_step=gold_step,
-        abstained=bool(record.answer and record.answer.abstained),
+        abstained=is_no_answer(record.final_answer),
         harness_faults=len(record.harness_faults),
     )

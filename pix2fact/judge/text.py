@@ -82,8 +82,13 @@ def unwrap(text: str) -> str:
 
 
 def is_no_answer(text: str) -> bool:
-    """Return whether the text is the abstention token, ignoring surrounding space, quotes, brackets and case."""
-    return unwrap(text).strip("[] ").upper() == NO_ANSWER_TOKEN.strip("[]")
+    """Return whether the text is an abstention: the token alone, or the token and an explanation.
+
+    Surrounding space, quotes and case are ignored, and so are the token's brackets when the
+    token is alone ("NO_DEFINITIVE_ANSWER").
+    """
+    folded = unwrap(text).upper()
+    return folded.startswith(NO_ANSWER_TOKEN) or folded.strip("[] ") == NO_ANSWER_TOKEN.strip("[]")
 
 
 def words_to_int(words: str) -> int | None:
