@@ -76,7 +76,10 @@ async def run_task(
     *,
     epoch: int = 1,
 ) -> TaskRecord:
-    """Run one task to its end and return its trajectory. Never raises for agent or tool faults."""
+    """Run one task to its end and return its trajectory.
+
+    Agent, tool and provider failures end up in the record; only cancellation propagates.
+    """
     started_at = datetime.now(timezone.utc)
     clock = time.monotonic()
     state = _TaskState()

@@ -5,8 +5,8 @@ decides the results (agent, its options, task set, setting, limits), so running 
 command again finds the same folder and skips the tasks already in it. `--limit` and
 `--concurrency` are left out of that id on purpose: a larger `--limit` extends a run.
 
-Tasks that ended in a harness error (a provider outage, a crashed browser) are run again on
-resume; their newer record replaces the old one when the run is read.
+Tasks that ended in a harness error (a provider outage, a crashed browser) run again on resume.
+Their newer record replaces the old one when the run is read.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class RunConfig:
 
 
 class Progress(Protocol):
-    """What the runner reports while it works; the CLI draws it with rich."""
+    """Callbacks the runner calls while it works; the CLI draws them with rich."""
 
     def start(self, total: int, already_done: int) -> None: ...
 
@@ -74,7 +74,7 @@ class Progress(Protocol):
 
 @dataclass
 class RunOutcome:
-    """What a finished (or interrupted) run left on disk."""
+    """Summary of a finished run: its id, folder, and how many tasks ran or were skipped."""
 
     run_id: str
     folder: Path
