@@ -118,6 +118,7 @@ def test_crawler_text_drops_script_and_style() -> None:
     assert title == "T"
     assert "kept" in text
     assert "dropped" not in text
+    assert "T" not in text.split()
 
 
 @pytest.fixture

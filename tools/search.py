@@ -42,6 +42,9 @@ def crawler_text(page: WebPage) -> tuple[str, str]:
     for element in soup(["script", "style", "template"]):
         element.decompose()
     title = page.title or (soup.title.get_text(" ", strip=True) if soup.title else "")
+    if soup.title:
+        # The title has its own weighted column; keeping it in the body would count it twice.
+        soup.title.decompose()
     return title, " ".join(soup.get_text(" ").split())
 
 
