@@ -7,6 +7,7 @@ between builds) without rendering a single image.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 
 from pix2fact.tasks.model import CATEGORIES
@@ -142,6 +143,7 @@ def _plan_task(rng: random.Random, factory: EntityFactory, index: str, profile: 
     place = position_phrase((left + right) / 2, (top + bottom) / 2, scene.width, scene.height)
     where = " in the centre of the photo" if place == "centre" else f" in the {place} part of the photo"
     question = profile.templates[kind].format(colour=colours[0], where=where, day=detail, item=detail)
+    question = re.sub(r"\ba (?=[aeiou])", "an ", question)  # "a orange sign" -> "an orange sign"
 
     return SampleTask(
         index=index, profile=profile, kind=kind, location=location, target=target, twin=twin,
