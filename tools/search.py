@@ -132,7 +132,8 @@ class SearchTool:
     """The `web_search` tool: a query in, numbered hits (title, URL, snippet) out.
 
     Args:
-        backend: the search provider; its `name` is recorded with every query.
+        backend: the search provider. Its `name` is recorded with every query, or, for a
+            backend with `search_with_provider` (a fallback chain), the name it returns.
         max_results: hits returned when the call does not ask for a number.
     """
 
@@ -173,9 +174,15 @@ class SearchTool:
             raise ToolError(f"max_results must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {count!r}")
 
         # A backend failure that is not a ToolError propagates: the loop records a harness fault.
-        hits = (await self.backend.search(query, limit=count))[:count]
-        logger.info("web_search via %s: %r -> %d hit(s)", self.backend.name, query, len(hits))
-        data = {"query": query, "provider": self.backend.name, "results": [{"title": hit.title, "url": hit.url} for hit in hits], "count": len(hits)}
+        # A fallback chain reports which of its providers returned the hits; any other backend did so itself.
+        search_with_provider = getattr(self.backend, "search_with_provider", None)
+        if search_with_provider is not None:
+            hits, provider = await search_with_provider(query, limit=count)
+        else:
+            hits, provider = await self.backend.search(query, limit=count), self.backend.name
+        hits = hits[:count]
+        logger.info("web_search via %s: %r -> %d hit(s)", provider, query, len(hits))
+        data = {"query": query, "provider": provider, "results": [{"title": hit.title, "url": hit.url} for hit in hits], "count": len(hits)}
         if not hits:
             text = f'No results for "{query}". Try other words: fewer or more general terms, another spelling, or a related name.'
             return ToolResult(text=text, data=data)
