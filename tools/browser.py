@@ -22,6 +22,7 @@ import os
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
+from pix2fact.tools.archive_recorder import PageRecorder
 from pix2fact.tools.browser_loader import BrowserFault
 from pix2fact.tools.browser_proxy import GuardProxy
 from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, reject_websocket, serves
@@ -43,6 +44,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+DEFAULT_LOCALE = "en-US"
+# Bytes one connection may bring in (see GuardProxy); also the largest PDF that is read.
+DEFAULT_MAX_PAGE_BYTES = 32 * 1024 * 1024
 
 
 class BrowserPool:
@@ -52,12 +56,29 @@ class BrowserPool:
         executable_path: the Chromium binary to launch.
         action_timeout_s: the default time limit of one browser action, in seconds.
         headless: run without a window.
+        locale: the language pages see (navigator.language, Accept-Language), e.g. "en-US".
+            No geolocation is granted and the time zone is the machine's.
+        user_agent: the User-Agent header and navigator.userAgent; None uses Chromium's own
+            with "HeadlessChrome" changed to "Chrome", because many sites refuse headless browsers.
+        max_page_bytes: bytes one connection may bring in, and the largest PDF that is read.
     """
 
-    def __init__(self, executable_path: str = "/usr/bin/chromium", action_timeout_s: float = 15, headless: bool = True) -> None:
+    def __init__(
+        self,
+        executable_path: str = "/usr/bin/chromium",
+        action_timeout_s: float = 15,
+        headless: bool = True,
+        *,
+        locale: str = DEFAULT_LOCALE,
+        user_agent: str | None = None,
+        max_page_bytes: int | None = DEFAULT_MAX_PAGE_BYTES,
+    ) -> None:
         self.executable_path = executable_path
         self.action_timeout_s = action_timeout_s
         self.headless = headless
+        self.locale = locale
+        self.user_agent = user_agent
+        self.max_page_bytes = max_page_bytes
         self.relaunch_count = 0
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
@@ -118,7 +139,20 @@ class BrowserPool:
             await self._launch()
             return self._browser, True
 
-    async def session(self, web: WebSource, guard: UrlGuard, *, live: bool = False, action_timeout_s: float | None = None) -> BrowserSession:
+    def _user_agent(self, browser: Browser) -> str:
+        if self.user_agent:
+            return self.user_agent
+        return f"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{browser.version} Safari/537.36"
+
+    async def session(
+        self,
+        web: WebSource,
+        guard: UrlGuard,
+        *,
+        live: bool = False,
+        action_timeout_s: float | None = None,
+        recorder: PageRecorder | None = None,
+    ) -> BrowserSession:
         """Open a fresh browser context for one task.
 
         Args:
@@ -126,6 +160,7 @@ class BrowserPool:
             guard: the URL guard for requests outside `web`.
             live: allow URLs outside `web` to load from the network, through `guard`.
             action_timeout_s: this session's action time limit; the pool's when None.
+            recorder: stores every response the session loads in a web archive.
 
         Raises:
             BrowserFault: the browser could not open a context.
@@ -138,6 +173,7 @@ class BrowserPool:
             block_log.record if live else None,
             is_served=lambda url: serves(web, url) is True,
             connect_timeout_s=timeout_s,
+            max_response_bytes=self.max_page_bytes,
         )
         await proxy.start()
         try:
@@ -146,8 +182,12 @@ class BrowserPool:
                 service_workers="block",
                 proxy={"server": proxy.url},
                 viewport=VIEWPORT,
+                locale=self.locale,
+                user_agent=self._user_agent(browser),
             )
             context.set_default_timeout(timeout_s * 1000)
+            if recorder is not None:
+                recorder.attach(context)
             await context.route_web_socket("**/*", reject_websocket)
             router = SnapshotRouter(web, guard, live, block_log.record)
             await context.route("**/*", router.handle)
@@ -156,4 +196,15 @@ class BrowserPool:
             await proxy.close()
             raise BrowserFault(f"could not open a browser context: {error.message}") from error
 
-        return BrowserSession(context, page, router, proxy, block_log, timeout_s, relaunched)
+        return BrowserSession(
+            context,
+            page,
+            router,
+            proxy,
+            block_log,
+            timeout_s,
+            relaunched,
+            recorder=recorder,
+            headers={"User-Agent": self._user_agent(browser), "Accept-Language": self.locale},
+            max_page_bytes=self.max_page_bytes,
+        )

@@ -16,10 +16,13 @@ from playwright.async_api import BrowserContext, Page, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from pix2fact.tools.archive import ArchivedPage
+from pix2fact.tools.archive_recorder import PageRecorder
 from pix2fact.tools.base import ToolError, ToolResult
 from pix2fact.tools.browser_proxy import GuardProxy
 from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, offline_message, serves
 from pix2fact.tools.browser_text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, refresh_delay, render_page
+from pix2fact.tools.pdf import fetch_bytes, is_pdf, read_pdf
 from pix2fact.tools.urlguard import BlockedURLError
 from pix2fact.tools.web import normalize_url
 
@@ -27,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 LOAD_SETTLE_S = 2.0
 SCRIPT_TIMEOUT_S = 5.0
+RECORD_FLUSH_S = 5.0
 
 
 class BrowserFault(RuntimeError):
@@ -52,6 +56,10 @@ class PageLoader:
         block_log: BlockLog,
         action_timeout_s: float,
         browser_relaunched: bool = False,
+        *,
+        recorder: PageRecorder | None = None,
+        headers: dict[str, str] | None = None,
+        max_page_bytes: int | None = None,
     ) -> None:
         self.context = context
         self.page = page
@@ -63,11 +71,16 @@ class PageLoader:
         self.live = router.live
         self.action_timeout_s = action_timeout_s
         self.browser_relaunched = browser_relaunched
+        self.recorder = recorder
+        # Sent when the session downloads a PDF itself, so that its request carries the browser's User-Agent and language.
+        self.headers = headers or {}
+        self.max_page_bytes = max_page_bytes
         self.current: PageView | None = None
         self.history: list[tuple[str, int]] = []
         self._closed = False
         self._crashed = False
         self._main_status: int | None = None
+        self._main_content_type: str | None = None
         self._watch(page)
 
     def _watch(self, page: Page) -> None:
@@ -84,12 +97,15 @@ class PageLoader:
         # Kept from the event because a navigation that times out has no Response object.
         if response.request.is_navigation_request() and response.frame == self.page.main_frame:
             self._main_status = response.status
+            self._main_content_type = response.headers.get("content-type")
 
     async def close(self) -> None:
         """Close the context and the proxy. Safe to call twice."""
         if self._closed:
             return
         self._closed = True
+        if self.recorder is not None:
+            await self.recorder.flush(min(RECORD_FLUSH_S, self.action_timeout_s))
         try:
             await asyncio.wait_for(self.context.close(), self.action_timeout_s)
         except (PlaywrightError, asyncio.TimeoutError) as error:
@@ -131,16 +147,19 @@ class PageLoader:
         self.guard.check(url)
         if serves(self.web, url) is False:
             if not self.live:
-                raise ToolError(offline_message(url))
+                raise ToolError(offline_message(url, self.web))
             await self.guard.check_resolved(url)
 
         self.block_log.clear()
         self.router.fault = None
         self._main_status = None
+        self._main_content_type = None
         started = time.monotonic()
         deadline = started + self.action_timeout_s
         note = await self._navigate(url, deadline)
         self._raise_source_fault(url)
+        if is_pdf(self._main_content_type):
+            return await self._pdf_view(url, self.page.url)
 
         extracted = await self._read(url, deadline)
         for blocked_url, message in self.block_log.entries:
@@ -155,7 +174,26 @@ class PageLoader:
                 raise BlockedURLError(f"{url} led to a blocked request. {self.block_log.entries[-1][1]}")
             raise ToolError(f"could not open {url}: the browser showed an error page; check the URL or try another page")
         logger.debug("loaded %s as %s in %.0f ms", url, extracted["url"], (time.monotonic() - started) * 1000)
+        if self.recorder is not None:
+            await self.recorder.flush(min(RECORD_FLUSH_S, self.action_timeout_s))
         return build_view(url, self._main_status, extracted, note)
+
+    async def _pdf_view(self, url: str, pdf_url: str) -> PageView:
+        """Show a PDF as text: from the web source when it serves the URL, else downloaded live."""
+        if serves(self.web, pdf_url) is not False and (stored := await self.web.fetch(pdf_url)) is not None:
+            title, text = stored.title, stored.body
+        elif self.live:
+            data = await fetch_bytes(pdf_url, proxy_url=self.proxy.url, timeout_s=self.action_timeout_s, max_bytes=self.max_page_bytes, headers=self.headers)
+            title, text = await read_pdf(data, self.action_timeout_s)
+            if self.recorder is not None:
+                self.recorder.record_text_page(
+                    ArchivedPage(url=pdf_url, status=self._main_status or 200, content_type="application/pdf", body=text, title=title, searchable=True)
+                )
+        else:
+            raise ToolError(offline_message(pdf_url, self.web))
+
+        extracted = {"url": pdf_url, "title": title, "text": text[:MAX_TEXT_CHARS], "links": [], "totalChars": len(text)}
+        return build_view(url, self._main_status, extracted, "Note: this is a PDF document, shown as its extracted text.")
 
     async def _navigate(self, url: str, deadline: float) -> str:
         """Go to `url`; return a note for the header when the page did not finish loading."""

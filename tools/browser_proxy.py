@@ -57,6 +57,9 @@ class GuardProxy:
             connections to a host it is about to navigate to, even when routing then serves
             the page from memory, so these are rejected without being reported.
         connect_timeout_s: time allowed to resolve and connect to the upstream server.
+        max_response_bytes: bytes relayed from the server on one connection, or None for no
+            limit. A plain HTTP response that declares a larger Content-Length is replaced by
+            an error page. Any other response, and an HTTPS tunnel, is cut at the limit.
     """
 
     def __init__(
@@ -65,8 +68,10 @@ class GuardProxy:
         on_block: Callable[[str, str], None] | None = None,
         is_served: Callable[[str], bool] = lambda url: False,
         connect_timeout_s: float = 15.0,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.guard = guard
+        self.max_response_bytes = max_response_bytes
         self.on_block = on_block
         self.is_served = is_served
         self.connect_timeout_s = connect_timeout_s
@@ -203,8 +208,16 @@ class GuardProxy:
         response_head = await upstream_reader.readuntil(b"\r\n\r\n")
         status_line, *response_headers = response_head.decode("latin-1").split("\r\n")
         response_headers = [line for line in response_headers if line and line.split(":", 1)[0].strip().lower() not in HOP_BY_HOP]
+        declared = [line.split(":", 1)[1].strip() for line in response_headers if line.lower().startswith("content-length:")]
+        limit = self.max_response_bytes
+        if limit is not None and declared and declared[0].isdigit() and int(declared[0]) > limit:
+            message = f"{parts.geturl()} is {int(declared[0]):,} bytes, more than the maximum page size of {limit:,} bytes, so it was not loaded"
+            logger.info("proxy: %s", message)
+            writer.write(_error_response("502 Bad Gateway", message))
+            await writer.drain()
+            return
         writer.write("\r\n".join([status_line, *response_headers, "Connection: close", "Proxy-Connection: close", "", ""]).encode("latin-1"))
-        await _pipe(upstream_reader, writer)
+        await _pipe(upstream_reader, writer, limit=limit)
 
     async def _relay_both_ways(
         self,
@@ -214,7 +227,9 @@ class GuardProxy:
         upstream_writer: asyncio.StreamWriter,
     ) -> None:
         outbound = asyncio.create_task(_pipe(reader, upstream_writer))
-        inbound = asyncio.create_task(_pipe(upstream_reader, writer))
+        # NOTE: the limit covers everything the tunnel carries, so many resources fetched
+        # from one HTTPS origin over a single HTTP/2 connection share it.
+        inbound = asyncio.create_task(_pipe(upstream_reader, writer, limit=self.max_response_bytes))
         done, pending = await asyncio.wait({outbound, inbound}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()

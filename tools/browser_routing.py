@@ -35,7 +35,11 @@ def not_in_snapshot_page(url: str) -> str:
     )
 
 
-def offline_message(url: str) -> str:
+def offline_message(url: str, web: WebSource | None = None) -> str:
+    """Explain why an offline session cannot open `url`, in the web source's words if it has them."""
+    explain = getattr(web, "miss_message", None)
+    if callable(explain):
+        return explain(url)
     return f"{url} is not available offline: its host is not in the web snapshot and live browsing is off; use web_search to find pages that are"
 
 
@@ -105,7 +109,7 @@ class SnapshotRouter:
                 return
 
         if not self.live:
-            self.on_block(url, offline_message(url))
+            self.on_block(url, offline_message(url, self.web))
             await route.abort("blockedbyclient")
             return
 

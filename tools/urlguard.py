@@ -217,6 +217,17 @@ class UrlGuard:
         if address is not None:
             self._check_address(url, address, "host is")
 
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Return the addresses `host` resolves to, without duplicates.
+
+        Tests override this to give a name a chosen address without touching system DNS.
+
+        Raises:
+            socket.gaierror: the name does not resolve.
+        """
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return list(dict.fromkeys(info[4][0] for info in infos))
+
     async def check_resolved(self, url: str) -> list[str]:
         """Check the URL text, then resolve its host and reject it if any address is not public.
 
@@ -237,13 +248,11 @@ class UrlGuard:
         if address is not None:
             return [str(address)]
 
-        loop = asyncio.get_running_loop()
         try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = await self.resolve(host, port)
         except socket.gaierror as error:
             raise ToolError(f"could not resolve host {host!r} of {url}: {error.strerror}; check the spelling of the URL") from None
 
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
         if not self._is_allowed_host(host, port):
             for resolved in addresses:
                 self._check_address(url, ipaddress.ip_address(resolved.split("%", 1)[0]), f"host {host!r} resolves to")
