@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
 
+from pix2fact.recorded import RecordedResults
 from pix2fact.tasks.model import Task
 from pix2fact.toolset import GROUND_TRUTH_SETTINGS, Toolset, ground_truth_box, setting_families
 from pix2fact.tools.answer import AnswerTool
@@ -35,11 +36,14 @@ class Environment:
         live: bool = False,
         guard: UrlGuard | None = None,
         chromium: str = "/usr/bin/chromium",
+        recorded: RecordedResults | None = None,
     ) -> None:
         self.web = web
         self.search = search
         self.live = live
         self.guard = guard or UrlGuard()
+        # When set, recorded results stand in for every tool but answer (pix2fact.recorded).
+        self.recorded = recorded
         self.browser = BrowserPool(executable_path=chromium)
         self._browser_started = False
 
@@ -84,7 +88,9 @@ class Environment:
         tools = list(images.tools) if "image" in families else []
 
         session = None
-        if "web" in families:
+        if self.recorded is not None:
+            tools = self.recorded.tools_for(task.id, tools, search=self.search if "web" in families else None)
+        elif "web" in families:
             if not self._browser_started:
                 await self.browser.start()
                 self._browser_started = True

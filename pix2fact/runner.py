@@ -30,6 +30,7 @@ from pix2fact.errors import ConfigError
 from pix2fact.judge import JUDGE_VERSION, Verdict, judge_record
 from pix2fact.loop import Limits, run_task
 from pix2fact.plugins import create_agent
+from pix2fact.recorded import RecordedResults
 from pix2fact.store import VERDICTS, RunStore
 from pix2fact.tasks.model import Task, task_set_hash
 from pix2fact.toolset import check_setting
@@ -62,6 +63,8 @@ class RunConfig:
     coords: str = "pixels"
     crop_expand: float = 0.0
     limits: Limits = field(default_factory=Limits)
+    # A run folder whose recorded tool results answer every tool but answer (pix2fact.recorded).
+    tool_results: Path | None = None
 
 
 class Progress(Protocol):
@@ -94,6 +97,8 @@ def default_run_id(config: RunConfig, agent: Agent) -> str:
         "epochs": config.epochs,
         "limits": config.limits.model_dump(),
     }
+    if config.tool_results is not None:
+        decisive["tool_results"] = config.tool_results.resolve().name
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True, default=str).encode()).hexdigest()[:8]
     parts = [agent.name, agent.model, config.tasks_source, config.setting, digest]
     name = "-".join(part for part in parts if part)
@@ -224,7 +229,8 @@ def _environment(config: RunConfig) -> Environment:
     from pix2fact.tasks.sample import ensure_sample
 
     folder = config.web_snapshot or ensure_sample() / "web"
-    return Environment.from_snapshot(folder)
+    recorded = RecordedResults.load(config.tool_results) if config.tool_results is not None else None
+    return Environment.from_snapshot(folder, recorded=recorded)
 
 
 def judge_run(store: RunStore) -> list[Verdict]:
@@ -261,6 +267,9 @@ def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: 
         "crop_expand": config.crop_expand,
         "epochs": config.epochs,
         "limits": config.limits.model_dump(),
+        "image_limits": agent.image_limits.model_dump(),
+        "web": str(Path(config.web_snapshot).resolve()) if config.web_snapshot else None,
+        "tool_results": str(config.tool_results.resolve()) if config.tool_results else None,
         "tasks": {"source": config.tasks_source, "hash": task_set_hash(config.tasks), "count": len(config.tasks)},
         "pix2fact_version": pix2fact.__version__,
         "judge_version": JUDGE_VERSION,

@@ -17,6 +17,7 @@ from pix2fact.leaderboard import summarize_run
 from pix2fact.loop import Limits
 from pix2fact.plugins import parse_options
 from pix2fact.runner import RunConfig, execute_run, prepare_run
+from pix2fact.store import RunStore
 from pix2fact.toolset import SETTINGS
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("results"), help="folder that run folders are written to (default: results/)")
     parser.add_argument("--run-id", help="name of the run folder (default: derived from agent, model, tasks and settings, so the same command resumes)")
     parser.add_argument("--resume", metavar="RUN_ID", help="resume this existing run; fails if its folder does not exist")
+    parser.add_argument("--tool-results", type=Path, metavar="RUN_DIR", help="return this run's recorded results for every tool call but answer, instead of calling live tools (default: live tools)")
     parser.set_defaults(execute=execute)
 
 
@@ -87,6 +89,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         options["base_url"] = args.base_url
 
     resolved = resolve_tasks(args.tasks, images=args.images, limit=args.limit, skip_invalid=args.skip_invalid, task_ids=args.task_id)
+    if args.tool_results is not None:
+        RunStore(args.tool_results).read_manifest()  # raises "not a run folder" before any work starts
     web = args.web or resolved.web_snapshot
     if web is None:
         raise ConfigError("no web for this task file: pass --web with a web snapshot folder (live web search is not available in this version)")
@@ -107,6 +111,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         coords=args.coords,
         crop_expand=args.crop_expand,
         limits=Limits(max_steps=args.max_steps, max_tokens=args.max_tokens, max_seconds=args.max_seconds),
+        tool_results=args.tool_results,
     )
 
 
