@@ -199,7 +199,11 @@ class RunSummary(BaseModel):
 
 def summarize_run(folder: str | Path, prices: PriceTable | None = None) -> RunSummary:
     """Compute the leaderboard row of one run folder (judging it first if it has no verdicts)."""
-    run = read_run(folder)
+    return summarize(read_run(folder), prices)
+
+
+def summarize(run: RunData, prices: PriceTable | None = None) -> RunSummary:
+    """Compute the leaderboard row of a run already read with `read_run`."""
     records = run.records
     outcomes = run.outcomes()
     graded = [outcome for outcome in outcomes if outcome.graded]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from pix2fact.leaderboard import read_run, summarize_run
+from pix2fact.leaderboard import read_run, summarize
 from pix2fact.report.collect import TaskReport, collect_tasks
 from pix2fact.report.html import render_page
 from pix2fact.report.images import ImageWriter
-from pix2fact.store import write_atomic
 
 __all__ = ["DEFAULT_NAME", "TaskReport", "build_report", "files_folder"]
 
@@ -45,7 +44,11 @@ def build_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
     images = ImageWriter(files_folder(page), page.parent)
     tasks = collect_tasks(run, images)
-    summary = summarize_run(run_dir)
-    write_atomic(page, render_page(summary, tasks))
+    summary = summarize(run)
+    # Written beside the target and renamed, so a reader never sees half a page. Unlike the
+    # run's own files it gets the usual permissions, because a report is meant to be shared.
+    temporary = page.with_name(f".{page.name}.tmp")
+    temporary.write_text(render_page(summary, tasks), encoding="utf-8")
+    temporary.replace(page)
     logger.info("report of %s: %d task(s), %d new image(s) -> %s", run.run_id, len(tasks), images.written, page)
     return page
