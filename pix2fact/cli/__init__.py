@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.logging import RichHandler
 
 from pix2fact import __version__
-from pix2fact.cli import compare, export, judge, leaderboard, replay, report, run, show, tasks
+from pix2fact.cli import compare, download, export, judge, leaderboard, replay, report, run, show, tasks, web
 from pix2fact.errors import Pix2FactError
 
-COMMANDS = (run, leaderboard, compare, report, show, judge, tasks, replay, export)
+COMMANDS = (run, leaderboard, compare, report, show, judge, tasks, replay, export, download, web)
 
 
 def build_parser() -> argparse.ArgumentParser:
