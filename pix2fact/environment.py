@@ -9,18 +9,21 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from pix2fact.recorded import RecordedResults
 from pix2fact.tasks.model import Task
 from pix2fact.toolset import GROUND_TRUTH_SETTINGS, Toolset, ground_truth_box, setting_families
 from pix2fact.tools.answer import AnswerTool
+from pix2fact.tools.archive import WebArchive
+from pix2fact.tools.archive_recorder import PageRecorder
 from pix2fact.tools.base import ImageLimits, ToolResult
 from pix2fact.tools.browser import BrowserPool, browser_tools
 from pix2fact.tools.image import ImageTools, crop_region
 from pix2fact.tools.search import LocalSearch, SearchTool
 from pix2fact.tools.urlguard import UrlGuard
 from pix2fact.tools.web import SearchBackend, Snapshot, WebSource
+from pix2fact.websetup import WebConfig, open_web
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ class Environment:
         guard: UrlGuard | None = None,
         chromium: str = "/usr/bin/chromium",
         recorded: RecordedResults | None = None,
+        archive: WebArchive | None = None,
+        browser_options: dict[str, Any] | None = None,
     ) -> None:
         self.web = web
         self.search = search
@@ -44,13 +49,27 @@ class Environment:
         self.guard = guard or UrlGuard()
         # When set, recorded results stand in for every tool but answer (pix2fact.recorded).
         self.recorded = recorded
-        self.browser = BrowserPool(executable_path=chromium)
+        # When set, every page load is stored in this archive (`--web record`).
+        self.archive = archive
+        self.browser = BrowserPool(executable_path=chromium, **(browser_options or {}))
         self._browser_started = False
 
     @classmethod
     def from_snapshot(cls, folder: str | Path, **options) -> "Environment":
         snapshot = Snapshot.load(folder)
         return cls(snapshot, LocalSearch(snapshot), **options)
+
+    @classmethod
+    def from_web_config(cls, config: WebConfig, run_folder: Path | None = None, **options) -> "Environment":
+        """Build the environment `--web` and `--search` describe (see `pix2fact.websetup`)."""
+        opened = open_web(config, run_folder)
+        browser_options = {
+            "action_timeout_s": config.page_timeout_s,
+            "locale": config.locale,
+            "user_agent": config.user_agent,
+            "max_page_bytes": config.max_page_bytes,
+        }
+        return cls(opened.web, opened.search, live=config.live, guard=opened.guard, archive=opened.archive, browser_options=browser_options, **options)
 
     async def __aenter__(self) -> "Environment":
         return self
@@ -59,6 +78,9 @@ class Environment:
         await self.close()
 
     async def close(self) -> None:
+        close_search = getattr(self.search, "aclose", None)
+        if close_search is not None:
+            await close_search()
         if self._browser_started:
             await self.browser.close()
             self._browser_started = False
@@ -94,7 +116,8 @@ class Environment:
             if not self._browser_started:
                 await self.browser.start()
                 self._browser_started = True
-            session = await self.browser.session(self.web, self.guard, live=self.live)
+            recorder = PageRecorder(self.archive, self.browser.max_page_bytes) if self.archive is not None else None
+            session = await self.browser.session(self.web, self.guard, live=self.live, recorder=recorder)
             tools.append(SearchTool(self.search))
             tools.extend(browser_tools(session))
         tools.append(AnswerTool())

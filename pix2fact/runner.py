@@ -18,7 +18,7 @@ import logging
 import platform
 import re
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,6 +35,7 @@ from pix2fact.store import VERDICTS, RunStore
 from pix2fact.tasks.model import Task, task_set_hash
 from pix2fact.toolset import check_setting
 from pix2fact.trajectory import HarnessErrorEvent, TaskRecord
+from pix2fact.websetup import WebConfig
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class RunConfig:
     limits: Limits = field(default_factory=Limits)
     # A run folder whose recorded tool results answer every tool but answer (pix2fact.recorded).
     tool_results: Path | None = None
+    # The web options (`--web`, `--search`, browser settings); None serves `web_snapshot`.
+    web: WebConfig | None = None
 
 
 class Progress(Protocol):
@@ -99,6 +102,8 @@ def default_run_id(config: RunConfig, agent: Agent) -> str:
     }
     if config.tool_results is not None:
         decisive["tool_results"] = config.tool_results.resolve().name
+    if config.web is not None and config.web.mode != "snapshot":
+        decisive["web"] = config.web.identity()
     digest = hashlib.sha256(json.dumps(decisive, sort_keys=True, default=str).encode()).hexdigest()[:8]
     parts = [agent.name, agent.model, config.tasks_source, config.setting, digest]
     name = "-".join(part for part in parts if part)
@@ -200,7 +205,7 @@ async def _run_pending(config: RunConfig, store: RunStore, pending: list[tuple[T
             if progress:
                 progress.task_done(record, verdict)
 
-    async with _environment(config) as environment:
+    async with _environment(config, store.folder) as environment:
         async with asyncio.TaskGroup() as group:
             for _ in range(min(config.concurrency, len(pending))):
                 group.create_task(worker(environment))
@@ -225,11 +230,15 @@ def setup_failure_record(task: Task, epoch: int, error: Exception) -> TaskRecord
     )
 
 
-def _environment(config: RunConfig) -> Environment:
+def _environment(config: RunConfig, run_folder: Path | None = None) -> Environment:
     from pix2fact.tasks.sample import ensure_sample
 
-    folder = config.web_snapshot or ensure_sample() / "web"
     recorded = RecordedResults.load(config.tool_results) if config.tool_results is not None else None
+    if config.web is not None and config.web.mode != "snapshot":
+        return Environment.from_web_config(config.web, run_folder, recorded=recorded)
+    folder = config.web_snapshot or ensure_sample() / "web"
+    if config.web is not None:
+        return Environment.from_web_config(replace(config.web, path=folder), run_folder, recorded=recorded)
     return Environment.from_snapshot(folder, recorded=recorded)
 
 
@@ -270,6 +279,7 @@ def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: 
         "image_limits": agent.image_limits.model_dump(),
         "web": str(Path(config.web_snapshot).resolve()) if config.web_snapshot else None,
         "tool_results": str(config.tool_results.resolve()) if config.tool_results else None,
+        "web_options": config.web.describe() if config.web is not None else None,
         "tasks": {"source": config.tasks_source, "hash": task_set_hash(config.tasks), "count": len(config.tasks)},
         "pix2fact_version": pix2fact.__version__,
         "judge_version": JUDGE_VERSION,

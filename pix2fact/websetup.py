@@ -1,4 +1,4 @@
-"""Which web a run uses: an offline snapshot, the live web, a recording of it, or a replay.
+"""The web modes of a run: an offline snapshot, the live web, a recording of it, or a replay.
 
     --web PATH            a web snapshot folder, served from memory (the sample's by default)
     --web live            the live web through the URL guard, with `--search` providers
@@ -62,14 +62,14 @@ class WebConfig:
         return self.mode in ("live", "record")
 
     def identity(self) -> list[str | None]:
-        """What names the run besides agent and tasks: the mode, and which archive a replay reads."""
+        """Return what this web adds to the run id: the mode, and the run whose archive a replay reads."""
         if self.path is None:
             return [self.mode, None]
         folder = self.path.resolve()
         return [self.mode, folder.parent.name if folder.name == ARCHIVE_FOLDER else folder.name]
 
     def describe(self) -> dict[str, Any]:
-        """The settings that decide what the agent saw, for the run manifest."""
+        """Return the settings that decide what the agent saw, for the run manifest."""
         return {
             "mode": self.mode,
             "path": str(self.path.resolve()) if self.path else None,
@@ -141,7 +141,7 @@ def check_search(config: WebConfig) -> None:
 
 @dataclass
 class OpenedWeb:
-    """What `open_web` built: the web the browser serves, the search backend and the guard."""
+    """The result of `open_web`: the web the browser serves, the search backend, the guard and the archive."""
 
     web: WebSource
     search: SearchBackend
@@ -170,7 +170,11 @@ def open_web(config: WebConfig, run_folder: Path | None = None) -> OpenedWeb:
     if config.mode == "replay":
         archive = WebArchive.load(config.path)
         logger.info("replaying web archive %s: %d page(s), %d search(es)", config.path, len(archive.pages), len(archive.searches))
-        return OpenedWeb(ArchiveSource(archive), ArchiveSearch(archive), guard)
+        # Replay reaches no network, so the hosts the recording was allowed to reach (local
+        # test servers, say) stay allowed without repeating --allow-host.
+        recorded_hosts = [f"[{host}]" if ":" in host else host for host in archive.domains]
+        replay_guard = UrlGuard(allow_hosts=[*config.allow_hosts, *recorded_hosts])
+        return OpenedWeb(ArchiveSource(archive), ArchiveSearch(archive), replay_guard)
 
     from pix2fact.tools.search_providers import default_cache_dir, make_search_backend
 

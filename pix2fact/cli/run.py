@@ -11,6 +11,7 @@ from rich.console import Console
 
 from pix2fact.cli.progress import RunProgress
 from pix2fact.cli.tables import print_leaderboard
+from pix2fact.cli.web import add_web_arguments, web_config
 from pix2fact.datasets import SAMPLE, resolve_tasks
 from pix2fact.errors import ConfigError
 from pix2fact.leaderboard import summarize_run
@@ -31,7 +32,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--base-url", help="API base URL for model agents (default: the SDK's environment variable)")
     parser.add_argument("--tasks", default=SAMPLE, help="'sample' for the bundled sample set, or a CSV/JSONL task file (default: sample)")
     parser.add_argument("--images", type=Path, help="folder that image paths in the task file are relative to (default: the task file's folder)")
-    parser.add_argument("--web", type=Path, help="web snapshot folder the browser and search use (default: the sample's snapshot)")
+    add_web_arguments(parser)
     parser.add_argument("--task-id", action="append", default=[], metavar="ID", help="run only this task id; repeat for several")
     parser.add_argument("--limit", type=int, help="run only the first N tasks (default: all)")
     parser.add_argument("--skip-invalid", action="store_true", help="skip task rows that fail validation instead of stopping (default: stop)")
@@ -91,9 +92,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     resolved = resolve_tasks(args.tasks, images=args.images, limit=args.limit, skip_invalid=args.skip_invalid, task_ids=args.task_id)
     if args.tool_results is not None:
         RunStore(args.tool_results).read_manifest()  # raises "not a run folder" before any work starts
-    web = args.web or resolved.web_snapshot
-    if web is None:
-        raise ConfigError("no web for this task file: pass --web with a web snapshot folder (live web search is not available in this version)")
+    web = web_config(args, resolved)
 
     return RunConfig(
         agent=args.agent,
@@ -101,7 +100,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         tasks=resolved.tasks,
         tasks_source=resolved.name,
         full_set_hash=resolved.full_set_hash,
-        web_snapshot=web,
+        web_snapshot=web.path,
+        web=web,
         out=args.out,
         run_id=args.resume or args.run_id,
         resume=bool(args.resume),
