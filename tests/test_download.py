@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from pathlib import Path
 
 import pytest
+from agents_for_tests import LOOK_THEN_ANSWER
+from fakes.base import Reply
 from fakes.hf_server import HubServer
+from fakes.search_servers import API, Result, SearchApiServer
 from PIL import Image
 
 import pix2fact.hub
 from pix2fact.download import DATASET_URL_VARIABLE, TASK_FILE, download_dataset
 from pix2fact.hub import DownloadError
+from pix2fact.store import RunStore
 from pix2fact.tasks.loaders import load_tasks
 
 REPO = "pix2fact/Pix2FactBenchmark"
@@ -246,3 +251,21 @@ def test_cli_download_error_is_one_line(cli, tmp_path: Path, release: dict[str, 
 def test_hash_helper_matches_git() -> None:
     # The hub's `oid` for a file stored without LFS is git's blob hash; check the formula.
     assert hashlib.sha1(b"blob 0\0").hexdigest() == "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+
+def test_downloaded_release_runs_with_live_search(cli, tmp_path: Path, release: dict[str, bytes], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with HubServer(REPO, release) as hub:
+        downloaded = cli("download", "--dest", tmp_path / "data", "--limit", "1", "--dataset-url", hub.dataset_url)
+    reply = Reply(json=API["searxng"].results([Result("Red shop", "https://shop.example/", "Call 555-0100")]))
+    with SearchApiServer(API["searxng"], script=[reply]) as search:
+        monkeypatch.setenv("SEARXNG_URL", search.url)
+        result = cli("run", "--agent", LOOK_THEN_ANSWER, "--tasks", tmp_path / "data" / TASK_FILE, "--search", "searxng", "--out", tmp_path / "out", "--run-id", "live")
+
+    assert downloaded.code == 0, downloaded.output
+    assert result.code == 0, result.output
+    record = RunStore(tmp_path / "out" / "live").load_records().records[0]
+    searches = [event for event in record.events if event.type == "tool" and event.name == "web_search"]
+    assert searches[0].data["provider"] == "searxng"
+    assert "Call 555-0100" in searches[0].text
+    assert json.loads((tmp_path / "out" / "live" / "manifest.json").read_text())["web_options"]["mode"] == "live"
