@@ -170,10 +170,8 @@ def open_web(config: WebConfig, run_folder: Path | None = None) -> OpenedWeb:
     if config.mode == "replay":
         archive = WebArchive.load(config.path)
         logger.info("replaying web archive %s: %d page(s), %d search(es)", config.path, len(archive.pages), len(archive.searches))
-        # Replay reaches no network, so the hosts the recording was allowed to reach (local
-        # test servers, say) stay allowed without repeating --allow-host.
-        recorded_hosts = [f"[{host}]" if ":" in host else host for host in archive.domains]
-        replay_guard = UrlGuard(allow_hosts=[*config.allow_hosts, *recorded_hosts])
+        # The recording's allow-list applies again, so the guard rejects what it rejected then.
+        replay_guard = UrlGuard(allow_hosts=[*archive.allow_hosts, *config.allow_hosts])
         return OpenedWeb(ArchiveSource(archive), ArchiveSearch(archive), replay_guard)
 
     from pix2fact.tools.search_providers import default_cache_dir, make_search_backend
@@ -186,6 +184,6 @@ def open_web(config: WebConfig, run_folder: Path | None = None) -> OpenedWeb:
 
     if run_folder is None:
         raise ValueError("--web record needs the run folder to keep its archive in")
-    archive = WebArchive.create(run_folder / ARCHIVE_FOLDER, name=run_folder.name)
+    archive = WebArchive.create(run_folder / ARCHIVE_FOLDER, name=run_folder.name, allow_hosts=config.allow_hosts)
     logger.info("recording the web into %s", archive.folder)
     return OpenedWeb(nothing, RecordingSearch(live_search, archive), guard, archive)

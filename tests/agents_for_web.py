@@ -6,7 +6,7 @@ from pix2fact.procedural import ProceduralAgent
 
 
 class WebWalker(ProceduralAgent):
-    """Searches, opens the first hit, follows a link, reads, goes back, opens the PDF hit, then calls answer.
+    """Searches, opens the first hit, follows a link, reads, goes back, opens the PDF and "secret" hits, then calls answer.
 
     Every URL it opens comes from a search result or a page link, so a replay that returns the
     recorded results and pages makes it take the same steps.
@@ -24,6 +24,9 @@ class WebWalker(ProceduralAgent):
         await self.use("read_page")
         pdf = [url for url in urls if url.endswith(".pdf")]
         await self.use("open_url", url=pdf[0])
+        for url in urls:
+            if "secret" in url:
+                await self.use("open_url", url=url)
         await self.use("web_search", query="harbour tower opening year")
         await self.use("answer", final_answer="87 metres", observation="the tower sign")
 

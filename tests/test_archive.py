@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -15,15 +16,19 @@ from PIL import Image
 
 from pix2fact.store import RunStore
 from pix2fact.tools.archive import ArchivedPage, ArchiveSearch, ArchiveSource, RecordingSearch, SearchRecord, WebArchive
-from pix2fact.tools.archive_recorder import decode_body
+from pix2fact.tools.archive_recorder import PageRecorder, decode_body
 from pix2fact.tools.base import ToolError
+from pix2fact.tools.browser import BrowserPool
+from pix2fact.tools.urlguard import UrlGuard
 from pix2fact.tools.web import SearchHit, Snapshot
 
 
-def _site() -> PagesServer:
+def _site(secret_port: int = 9) -> PagesServer:
     site = PagesServer()
     site.routes.update(
         {
+            "/to-secret": redirect(f"http://127.0.0.1:{secret_port}/"),
+            "/to-secure-secret": redirect(f"https://127.0.0.1:{secret_port}/deep/page?x=1"),
             "/": html_page(
                 "Harbour museum",
                 "<link rel='stylesheet' href='/style.css'><h1>Harbour museum</h1>"
@@ -65,21 +70,33 @@ def search_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_recorded_run_replays_offline(cli, search_env: Path) -> None:
     tasks = _task_file(search_env)
     out = search_env / "results"
-    site = _site()
-    hits = [Result("Harbour museum", site.origin + "/", "The museum by the harbour."), Result("Museum report", site.origin + "/report.pdf", "Annual report")]
+    secret = PagesServer({"/": html_page("Secret", "<p>secret</p>")})
+    site = _site(secret.port)
+    hits = [
+        Result("Harbour museum", site.origin + "/", "The museum by the harbour."),
+        Result("Museum report", site.origin + "/report.pdf", "Annual report"),
+        Result("Moved", site.origin + "/to-secret"),
+        Result("Moved securely", site.origin + "/to-secure-secret"),
+    ]
     with SearchApiServer(API["searxng"], script=[Reply(json=API["searxng"].results(hits)), Reply(json=API["searxng"].results(hits[:1]))]) as search:
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("SEARXNG_URL", search.url)
             recorded = cli("run", "--agent", WEB_WALKER, "--tasks", tasks, "--web", "record", "--search", "searxng", "--allow-host", site.host, "--out", out, "--run-id", "recorded")
     site.close()
+    secret.close()
 
     assert recorded.code == 0, recorded.output
     live_steps = _steps(out / "recorded")
-    assert [name for name, *_ in live_steps] == ["web_search", "open_url", "click_link", "find_text", "go_back", "read_page", "open_url", "web_search", "answer"]
-    assert all(error is None for *_, error in live_steps), live_steps
+    names = ["web_search", "open_url", "click_link", "find_text", "go_back", "read_page", "open_url", "open_url", "open_url", "web_search", "answer"]
+    assert [name for name, *_ in live_steps] == names
+    assert [index for index, (*_, error) in enumerate(live_steps) if error is not None] == [7, 8]
+    assert "redirected to a blocked address" in live_steps[7][3]
+    assert "led to a blocked request" in live_steps[8][3]
+    assert secret.connections == 0
     assert "Open daily, café on the roof." in live_steps[1][2]
     assert "87 metres tall" in live_steps[2][2]
     assert "The tower opened in 1912." in live_steps[6][2]
+    assert json.loads((out / "recorded" / "web" / "snapshot.json").read_text())["allow_hosts"] == [site.host]
     events = RunStore(out / "recorded").load_records().records[0].events
     assert [event.data["provider"] for event in events if event.type == "tool" and event.name == "web_search"] == ["searxng", "searxng"]
 
@@ -128,7 +145,7 @@ def test_archive_files_after_recording(cli, search_env: Path) -> None:
 
 def test_replay_miss_is_tool_error(cli, search_env: Path, tmp_path: Path) -> None:
     tasks = _task_file(search_env)
-    archive = WebArchive.create(tmp_path / "archive")
+    archive = WebArchive.create(tmp_path / "archive", allow_hosts=["127.0.0.1"])
     archive.add_page(ArchivedPage(url="http://127.0.0.1:9/recorded", body="<p>recorded</p>"))
 
     result = cli("run", "--agent", STRAY_WALKER, "--tasks", tasks, "--web", f"replay:{tmp_path / 'archive'}", "--out", tmp_path / "out", "--run-id", "stray")
@@ -262,3 +279,54 @@ def test_damaged_archive_line_is_error(tmp_path: Path) -> None:
 )
 def test_decode_body(body: bytes, content_type: str, expected: str) -> None:
     assert decode_body(body, content_type) == expected
+
+
+class _FakeDnsGuard(UrlGuard):
+    """A guard whose name lookups come from a table instead of DNS."""
+
+    def __init__(self, names: dict[str, list[str]], **options) -> None:
+        super().__init__(**options)
+        self.names = names
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        if host not in self.names:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return self.names[host]
+
+
+async def _errors(session, urls: list[str]) -> list[str]:
+    messages = []
+    for url in urls:
+        try:
+            result = await session.open_url(url)
+            messages.append(result.text)
+        except ToolError as error:
+            messages.append(f"error: {error}")
+    return messages
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_refusals_replay_with_same_message(tmp_path: Path) -> None:
+    urls = ["http://nowhere.test/", "http://rebound.test:8/", "http://127.0.0.1:9/page"]
+    archive = WebArchive.create(tmp_path / "web", allow_hosts=["site.test"])
+    pool = BrowserPool(action_timeout_s=5)
+    await pool.start()
+    try:
+        guard = _FakeDnsGuard({"rebound.test": ["127.0.0.1"]}, allow_hosts=["site.test"])
+        recording = await pool.session(Snapshot("live", [], []), guard, live=True, recorder=PageRecorder(archive))
+        live = await _errors(recording, urls)
+        await recording.close()
+
+        replay_archive = WebArchive.load(tmp_path / "web")
+        replaying = await pool.session(ArchiveSource(replay_archive), UrlGuard(allow_hosts=replay_archive.allow_hosts))
+        replayed = await _errors(replaying, urls)
+        await replaying.close()
+    finally:
+        await pool.close()
+
+    assert "could not resolve host 'nowhere.test'" in live[0]
+    assert "resolves to 127.0.0.1" in live[1]
+    assert "loopback" in live[2]
+    assert replayed == live
+    assert replay_archive.pages["http://nowhere.test/"].error is not None
+    assert replay_archive.pages["http://nowhere.test/"].status == 0

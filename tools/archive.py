@@ -3,19 +3,23 @@
 An archive is a web snapshot folder (see `pix2fact.tools.web`) with one more file, so
 `Snapshot.load` and `pix2fact web ls` read it like any snapshot:
 
-- `snapshot.json`: `{"format": 1, "name": ..., "domains": [...], "kind": "archive"}`; `domains`
-  lists every host a recorded response came from.
+- `snapshot.json`: `{"format": 1, "name": ..., "domains": [...], "kind": "archive",
+  "allow_hosts": [...]}`. `domains` lists every host a recorded response came from, and
+  `allow_hosts` the hosts the recording's guard let through (`--allow-host`), which replay
+  allows too, so that the guard's decisions repeat.
 - `pages.jsonl`: one `ArchivedPage` per line, the first response recorded for each URL:
   HTML documents (`searchable`, so a snapshot-style search covers the pages the run visited),
   scripts, style sheets and fetch/XHR responses. Text is decoded and stored as UTF-8 with
   `charset=utf-8` in `content_type`. A redirect is stored with its 3xx status, an empty body
   and the absolute target URL in `location`. A PDF is stored as the text the browser tools
   showed for it, under its PDF content type. Images, fonts and media are not recorded.
+- A refused request (blocked by the guard, or a host name that did not resolve) is stored
+  with the message in `error`, so that replay refuses it the same way.
 - `search.jsonl`: one `SearchRecord` per query: the provider that returned the hits, the
   query, the number of results requested, and the hits.
 
-Replay (`ArchiveSource`, `ArchiveSearch`) answers only from these files. A URL or query that was
-never recorded is a `ToolError` that says so, never a request to the network.
+Replay (`ArchiveSource`, `ArchiveSearch`) serves only what these files contain. A URL or
+query that was never recorded is a `ToolError` that says so, never a request to the network.
 """
 
 from __future__ import annotations
@@ -43,10 +47,17 @@ ARCHIVE_KIND = "archive"
 
 
 class ArchivedPage(WebPage):
-    """A recorded response: a `WebPage` plus the redirect target and the browser's resource type."""
+    """A recorded response: a `WebPage` plus the redirect target, the resource type and any refusal.
+
+    `error` is set for a request that was refused (the guard blocked it, or its host name did
+    not resolve) and holds the message. Replay refuses it again with the same message: it
+    shows `body` with `status` when the proxy had responded with its rejection page, and aborts
+    the request when `status` is 0.
+    """
 
     location: str | None = None
     resource_type: str = "document"
+    error: str | None = None
 
 
 class SearchRecord(BaseModel):
@@ -99,9 +110,12 @@ class WebArchive:
     adds to it) and `WebArchive.load(folder)` to read one.
     """
 
-    def __init__(self, folder: Path, name: str, pages: list[ArchivedPage], searches: list[SearchRecord], writable: bool) -> None:
+    def __init__(
+        self, folder: Path, name: str, pages: list[ArchivedPage], searches: list[SearchRecord], writable: bool, allow_hosts: list[str] | None = None
+    ) -> None:
         self.folder = folder
         self.name = name
+        self.allow_hosts = list(allow_hosts or [])
         self.pages: dict[str, ArchivedPage] = {}
         for page in pages:
             self.pages.setdefault(normalize_url(page.url), page)
@@ -123,20 +137,28 @@ class WebArchive:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"unsupported web archive format {meta.get('format')!r} in {meta_path}; expected {SNAPSHOT_FORMAT}")
-        return cls(folder, meta.get("name", folder.name), _read_lines(folder / PAGES, ArchivedPage), _read_lines(folder / SEARCHES, SearchRecord), False)
+        pages = _read_lines(folder / PAGES, ArchivedPage)
+        return cls(folder, meta.get("name", folder.name), pages, _read_lines(folder / SEARCHES, SearchRecord), False, meta.get("allow_hosts", []))
 
     @classmethod
-    def create(cls, folder: str | Path, name: str | None = None) -> "WebArchive":
-        """Open `folder` for recording, keeping what an earlier run recorded there."""
+    def create(cls, folder: str | Path, name: str | None = None, allow_hosts: list[str] | None = None) -> "WebArchive":
+        """Open `folder` for recording, keeping what an earlier run recorded there.
+
+        Args:
+            folder: the archive folder, created when missing.
+            name: the archive's name; the parent folder's (the run id) when None.
+            allow_hosts: the recording guard's allow-list, added to an earlier run's.
+        """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for file_name in (PAGES, SEARCHES):
             _cut_partial_line(folder / file_name)
         if (folder / META).is_file():
             existing = cls.load(folder)
-            archive = cls(folder, existing.name, list(existing.pages.values()), existing.searches, True)
+            hosts = list(dict.fromkeys([*existing.allow_hosts, *(allow_hosts or [])]))
+            archive = cls(folder, existing.name, list(existing.pages.values()), existing.searches, True, hosts)
         else:
-            archive = cls(folder, name or folder.parent.name or folder.name, [], [], True)
+            archive = cls(folder, name or folder.parent.name or folder.name, [], [], True, allow_hosts)
         archive.write_meta()
         return archive
 
@@ -145,7 +167,7 @@ class WebArchive:
         return sorted({(urlsplit(page.url).hostname or "").lower() for page in self.pages.values()} - {""})
 
     def write_meta(self) -> None:
-        meta = {"format": SNAPSHOT_FORMAT, "name": self.name, "domains": self.domains, "kind": ARCHIVE_KIND}
+        meta = {"format": SNAPSHOT_FORMAT, "name": self.name, "domains": self.domains, "kind": ARCHIVE_KIND, "allow_hosts": self.allow_hosts}
         temporary = self.folder / (META + ".tmp")
         temporary.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         temporary.replace(self.folder / META)
@@ -253,7 +275,7 @@ class ArchiveSearch:
 
 
 class RecordingSearch:
-    """A live `SearchBackend` whose every answer is also stored in an archive."""
+    """A live `SearchBackend` whose every result list is also stored in an archive."""
 
     def __init__(self, backend: SearchBackend, archive: WebArchive) -> None:
         self.backend = backend

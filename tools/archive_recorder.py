@@ -3,7 +3,7 @@
 `PageRecorder.attach` listens to the context's responses. Each recordable response (documents,
 scripts, style sheets, fetch/XHR) has its body read at once, while the page that loaded it
 still exists, and stored when it arrives. `flush` waits for the reads still running; the session
-calls it after each page load, so the archive holds a page before its tool result is returned.
+calls it after each page load, so the archive contains a page before its tool result is returned.
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ import asyncio
 import html
 import logging
 import re
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import BrowserContext, Response
 from playwright.async_api import Error as PlaywrightError
 
 from pix2fact.tools.archive import ArchivedPage, WebArchive
+from pix2fact.tools.browser_proxy import BLOCKED_HEADER
 from pix2fact.tools.pdf import is_pdf
+from pix2fact.tools.web import normalize_url
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +79,8 @@ class PageRecorder:
         self.archive = archive
         self.max_body_bytes = max_body_bytes
         self._pending: set[asyncio.Task] = set()
+        # URL -> message of requests blocked while loading, stored at the next flush.
+        self._refusals: dict[str, str] = {}
 
     def attach(self, context: BrowserContext) -> None:
         context.on("response", self._on_response)
@@ -100,6 +104,10 @@ class PageRecorder:
 
             content_type = await response.header_value("content-type") or "application/octet-stream"
             media_type = _media_type(content_type)
+            if await response.header_value(BLOCKED_HEADER):
+                message = (await response.body()).decode("utf-8", errors="replace")
+                self.archive.add_page(ArchivedPage(url=url, status=response.status, content_type=content_type, body=message, searchable=False, resource_type=response.request.resource_type, error=message))
+                return
             # A PDF reaches the archive as the text the browser tools show (see PageLoader).
             if is_pdf(media_type) or not _is_text(media_type):
                 return
@@ -132,17 +140,43 @@ class PageRecorder:
         except PlaywrightError:
             return False
 
+    def record_refusal(self, url: str, message: str, at_once: bool = False) -> None:
+        """Store a request that was blocked or did not resolve, so that replay refuses it too.
+
+        Blocks reported while a page loads wait for `flush`, because the proxy's rejection page
+        for the same URL, when there is one, arrives later and is the better record.
+        """
+        if not url.startswith(("http://", "https://")):
+            return  # the guard rejects other schemes by their text alone, in replay too
+        if at_once:
+            self.archive.add_page(ArchivedPage(url=url, status=0, body="", searchable=False, error=message))
+        else:
+            self._refusals.setdefault(url, message)
+
+    def _store_refusals(self) -> None:
+        refusals, self._refusals = self._refusals, {}
+        for url, message in refusals.items():
+            targets = [url]
+            if urlsplit(url).path in ("", "/"):
+                # The proxy gets only host and port of an HTTPS tunnel. A recorded redirect to
+                # that origin has the full URL the browser requested, which replay looks up.
+                origin = urlsplit(url)[:2]
+                targets += [page.location for page in list(self.archive.pages.values()) if page.location and urlsplit(page.location)[:2] == origin]
+            for target in targets:
+                if normalize_url(target) not in self.archive.pages:
+                    self.archive.add_page(ArchivedPage(url=target, status=0, body="", searchable=False, error=message))
+
     def record_text_page(self, page: ArchivedPage) -> None:
         """Store a page that the session built itself, such as a PDF read as text."""
         self.archive.add_page(page)
 
     async def flush(self, timeout_s: float = FLUSH_TIMEOUT_S) -> None:
         """Wait for the body reads still running, at most `timeout_s` seconds."""
-        if not self._pending:
-            return
-        _done, pending = await asyncio.wait(set(self._pending), timeout=timeout_s)
-        if pending:
-            # A response that never ends (a page still streaming) has no body to store.
-            logger.info("%d response(s) still loading were not recorded", len(pending))
-            for task in pending:
-                task.cancel()
+        if self._pending:
+            _done, pending = await asyncio.wait(set(self._pending), timeout=timeout_s)
+            if pending:
+                # A response that never ends (a page still streaming) has no body to store.
+                logger.info("%d response(s) still loading were not recorded", len(pending))
+                for task in pending:
+                    task.cancel()
+        self._store_refusals()

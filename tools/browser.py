@@ -167,7 +167,7 @@ class BrowserPool:
         """
         browser, relaunched = await self._live_browser()
         timeout_s = action_timeout_s if action_timeout_s is not None else self.action_timeout_s
-        block_log = BlockLog()
+        block_log = BlockLog(on_record=recorder.record_refusal if recorder is not None else None)
         proxy = GuardProxy(
             guard if live else None,
             block_log.record if live else None,

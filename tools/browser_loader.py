@@ -148,7 +148,13 @@ class PageLoader:
         if serves(self.web, url) is False:
             if not self.live:
                 raise ToolError(offline_message(url, self.web))
-            await self.guard.check_resolved(url)
+            try:
+                await self.guard.check_resolved(url)
+            except ToolError as error:
+                # Replay has no DNS, so a name that was blocked or did not resolve is stored.
+                if self.recorder is not None:
+                    self.recorder.record_refusal(url, str(error), at_once=True)
+                raise
 
         self.block_log.clear()
         self.router.fault = None

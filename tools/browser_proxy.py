@@ -23,12 +23,15 @@ logger = logging.getLogger(__name__)
 
 MAX_HEAD_BYTES = 64 * 1024
 CHUNK_BYTES = 64 * 1024
+# Marks the proxy's own rejection page, so that a recorder can tell it from a server's 403.
+BLOCKED_HEADER = "X-Pix2fact-Blocked"
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade"})
 
 
-def _error_response(status: str, message: str) -> bytes:
+def _error_response(status: str, message: str, headers: dict[str, str] | None = None) -> bytes:
     body = message.encode("utf-8")
-    head = f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    head = f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {len(body)}\r\n{extra}Connection: close\r\n\r\n"
     return head.encode("latin-1") + body
 
 
@@ -135,7 +138,7 @@ class GuardProxy:
                 self.on_block(url, str(error))
             else:
                 logger.debug("proxy rejected %s: %s", url, error)
-            writer.write(_error_response("403 Forbidden", str(error)))
+            writer.write(_error_response("403 Forbidden", str(error), {BLOCKED_HEADER: "1"}))
             await writer.drain()
             return
 

@@ -52,12 +52,16 @@ def serves(web: WebSource, url: str) -> bool | None:
 class BlockLog:
     """Requests rejected during the current navigation, kept to explain why it failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_record: Callable[[str, str], None] | None = None) -> None:
         self.entries: list[tuple[str, str]] = []
+        # Called with each block as well, e.g. by a PageRecorder that stores it for replay.
+        self.on_record = on_record
 
     def record(self, url: str, message: str) -> None:
         logger.info("browser request blocked: %s", message)
         self.entries.append((url, message))
+        if self.on_record is not None:
+            self.on_record(url, message)
 
     def clear(self) -> None:
         self.entries.clear()
@@ -102,6 +106,12 @@ class SnapshotRouter:
         if served is not False:
             page = await self.web.fetch(url)
             if page is not None:
+                # A recorded refusal is replayed as one: blocked again, aborted when status is 0.
+                if (refusal := getattr(page, "error", None)) is not None:
+                    self.on_block(url, refusal)
+                    if page.status == 0:
+                        await route.abort("blockedbyclient")
+                        return
                 await route.fulfill(status=page.status, content_type=page.content_type, body=page.body)
                 return
             if served:
