@@ -85,7 +85,15 @@ class HubRepo:
         files: dict[str, HubFile] = {}
         while url is not None:
             response = self._request_with_retries("GET", url, what=f"the file list of {self.url}")
-            for entry in response.json():
+            try:
+                entries = response.json()
+            except ValueError:
+                raise DownloadError(f"the file list at {url} is not JSON; check that the dataset URL points to a Hugging Face hub") from None
+            if not isinstance(entries, list):
+                raise DownloadError(f"the file list at {url} is not a JSON list; check that the dataset URL points to a Hugging Face hub")
+            for entry in entries:
+                if not isinstance(entry, dict) or "path" not in entry:
+                    continue
                 if entry.get("type") != "file":
                     continue
                 lfs = entry.get("lfs") or {}
@@ -131,8 +139,12 @@ class HubRepo:
             DownloadError: the file is missing, the hub keeps failing, or the size or hash is wrong.
         """
         if dest.exists() and file.size is not None and dest.stat().st_size == file.size:
-            on_bytes(file.size)
-            return 0
+            # Small files kept in git (the task file) are hashed again, since a new release
+            # may keep their size. LFS images are checked by size only, to avoid rereading gigabytes.
+            if file.git_oid is None or _digest(dest, file) == file.git_oid:
+                on_bytes(file.size)
+                return 0
+            logger.info("%s changed in the dataset; downloading it again", file.path)
 
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + ".part")
@@ -242,12 +254,18 @@ def _check_complete(part: Path, file: HubFile) -> None:
 
     if file.sha256 is None and file.git_oid is None:
         return
-    digest = hashlib.sha256() if file.sha256 else hashlib.sha1(b"blob %d\0" % size)
-    with open(part, "rb") as data:
-        for block in iter(lambda: data.read(CHUNK_BYTES), b""):
-            digest.update(block)
     expected = file.sha256 or file.git_oid
-    if digest.hexdigest() != expected:
+    actual = _digest(part, file)
+    if actual != expected:
         part.unlink()
         kind = "SHA-256" if file.sha256 else "git blob hash"
-        raise DownloadError(f"{kind} mismatch for {file.path}: expected {expected}, got {digest.hexdigest()}; the file was removed, so run the command again")
+        raise DownloadError(f"{kind} mismatch for {file.path}: expected {expected}, got {actual}; the file was removed, so run the command again")
+
+
+def _digest(path: Path, file: HubFile) -> str:
+    """Hash a file the way the listing does: SHA-256 for LFS files, the git blob SHA-1 otherwise."""
+    digest = hashlib.sha256() if file.sha256 else hashlib.sha1(b"blob %d\0" % path.stat().st_size)
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(CHUNK_BYTES), b""):
+            digest.update(block)
+    return digest.hexdigest()

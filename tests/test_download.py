@@ -269,3 +269,21 @@ def test_downloaded_release_runs_with_live_search(cli, tmp_path: Path, release: 
     assert searches[0].data["provider"] == "searxng"
     assert "Call 555-0100" in searches[0].text
     assert json.loads((tmp_path / "out" / "live" / "manifest.json").read_text())["web_options"]["mode"] == "live"
+
+
+def test_changed_task_file_is_fetched_again(tmp_path: Path, release: dict[str, bytes]) -> None:
+    with HubServer(REPO, release) as hub:
+        download_dataset(tmp_path, url=hub.dataset_url, limit=1)
+        changed = release["Pix2Fact_1k.csv"].replace(b"555-0100", b"555-0199")
+        hub.files["Pix2Fact_1k.csv"] = changed
+        download_dataset(tmp_path, url=hub.dataset_url, limit=1)
+
+    assert (tmp_path / "Pix2Fact_1k.csv").read_bytes() == changed
+    assert load_tasks(tmp_path / TASK_FILE).tasks[0].answer == "555-0199"
+
+
+def test_file_list_that_is_not_json(tmp_path: Path, release: dict[str, bytes]) -> None:
+    with HubServer(REPO, release) as hub:
+        hub.tree_body = b"<html>a login page</html>"
+        with pytest.raises(DownloadError, match="is not JSON; check that the dataset URL"):
+            download_dataset(tmp_path, url=hub.dataset_url)

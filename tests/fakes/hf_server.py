@@ -14,8 +14,8 @@ It serves the two endpoints the downloader uses, like the hub does:
 `faults[path]` is a list of one-time misbehaviours for the next downloads of that file:
 `("cut", n)` sends the full Content-Length but only n bytes before closing, `("status", code)`
 responds with that status (and `Retry-After: 0`), and `"ignore-range"` returns 200 with the whole
-file. `listed_sizes` overrides the size in the listing, and `missing` files are listed but
-answer 404.
+file. `listed_sizes` overrides the size in the listing, `missing` files are listed but
+return 404, and `tree_status` or `tree_body` replace the listing's response.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class HubServer:
         self.listed_sizes: dict[str, int] = {}
         self.missing: set[str] = set()
         self.tree_status: int | None = None
+        self.tree_body: bytes | None = None
         self.requests: list[tuple[str, str | None]] = []
         self._lock = threading.Lock()
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -93,6 +94,9 @@ class HubServer:
                     self._send(404, b'{"error": "Repository not found"}', {"Content-Type": "application/json"})
 
             def _tree(self, parts) -> None:
+                if hub.tree_body is not None:
+                    self._send(200, hub.tree_body, {"Content-Type": "text/html"})
+                    return
                 if hub.tree_status is not None:
                     self._send(hub.tree_status, b'{"error": "Repository not found"}', {"Content-Type": "application/json"})
                     return
