@@ -10,6 +10,9 @@ Snapshot format (a folder):
   names the snapshot serves; a URL on any other host is not in the snapshot.
 - `pages.jsonl`: one `WebPage` per line. `searchable` pages go into the search index; the rest
   are reachable only by following links, like long-tail pages that a search engine never ranks.
+
+A web archive recorded by `--web record` is such a folder too, with extra fields on each page
+line and a `search.jsonl` of recorded searches; `pix2fact.tools.archive` describes it.
 """
 
 from __future__ import annotations
