@@ -143,6 +143,24 @@ def test_archive_files_after_recording(cli, search_env: Path) -> None:
     assert "/hours.js" in cli("web", "ls", out / "rec", "--all").output
 
 
+def test_web_ls_shows_refusals(cli, tmp_path: Path) -> None:
+    archive = WebArchive.create(tmp_path / "web")
+    archive.add_page(ArchivedPage(url="http://nowhere.test/", status=0, body="", error="could not resolve host 'nowhere.test'"))
+
+    listing = cli("web", "ls", tmp_path / "web")
+
+    assert listing.code == 0, listing.output
+    assert "refused: could not resolve host 'nowhere.test'" in listing.output
+    assert "No recorded searches." in listing.output
+
+
+def test_web_ls_without_archive(cli, tmp_path: Path) -> None:
+    listing = cli("web", "ls", tmp_path)
+
+    assert listing.code == 2
+    assert "no web archive at" in listing.output
+
+
 def test_replay_miss_is_tool_error(cli, search_env: Path, tmp_path: Path) -> None:
     tasks = _task_file(search_env)
     archive = WebArchive.create(tmp_path / "archive", allow_hosts=["127.0.0.1"])

@@ -84,7 +84,10 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         kind = "PDF text" if "pdf" in page.content_type else page.content_type.split(";", 1)[0]
         if page.location:
             kind = f"redirect -> {page.location}"
-        table.add_row(page.url, str(page.status), f"{len(page.body.encode('utf-8')):,}", "yes" if page.searchable else "no", kind)
+        if page.error is not None:
+            kind = f"refused: {page.error}"
+        status = str(page.status) if page.status else "-"
+        table.add_row(page.url, status, f"{len(page.body.encode('utf-8')):,}", "yes" if page.searchable else "no", kind)
     console.print(table)
 
     if archive.searches:
