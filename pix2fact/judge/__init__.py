@@ -12,6 +12,8 @@ grade is not correct, attributes the failure to one primary class (`attribution`
 - A task with an empty gold answer is "ungradable" with no failure class.
 
 The same inputs always give the same verdict JSON: nothing here reads the clock or the network.
+A grade from another grader (the LLM judge, see `batch`) can be passed in; attribution is the
+same whichever grader decided.
 """
 
 from __future__ import annotations
@@ -24,16 +26,19 @@ from pydantic import BaseModel, Field
 from pix2fact.judge.attribution import FAILURE_CLASSES, attribute, is_harness_failure
 from pix2fact.judge.rules import Grade, Grader, RuleGrader, grade_answer
 from pix2fact.judge.signals import AttributionThresholds, Signals, compute_signals
+from pix2fact.judge.spec import JudgeSpec
+from pix2fact.judge.versions import RULE_JUDGE_VERSION
 from pix2fact.tasks.model import Task
 from pix2fact.trajectory import LimitEvent, TaskRecord
 
-JUDGE_VERSION = "rule-1.0"
+JUDGE_VERSION = RULE_JUDGE_VERSION
 
 __all__ = [
     "JUDGE_VERSION",
     "AttributionThresholds",
     "Grade",
     "Grader",
+    "JudgeSpec",
     "RuleGrader",
     "Signals",
     "Verdict",
@@ -58,8 +63,17 @@ class Verdict(BaseModel):
     answer: str = ""
     gold: str = ""
     kind: str = ""
-    judge: str = Field("rule", description="Which grader decided: 'rule' now; an LLM judge later.")
-    judge_version: str = JUDGE_VERSION
+    judge: str = Field("rule", description="Which grader decided: 'rule' or 'llm:PROVIDER:MODEL'.")
+    judge_version: str = Field(JUDGE_VERSION, description="Version of the whole judging pass (`JudgeSpec.version`); the same on every verdict of a file.")
+    attribution_source: Literal["signals", "llm"] | None = Field(
+        None, description="What chose `failure`: the trajectory signals, or the optional LLM reading of an 'unknown' failure."
+    )
+    confirmed: dict[str, bool | None] = Field(
+        default_factory=dict,
+        description="Counterfactual confirmation per suspected class: True when the fixed re-run answered correctly, "
+        "False when it did not, None when it could not be tested. Empty when no confirmation was run.",
+    )
+    confirm_notes: dict[str, str] = Field(default_factory=dict, description="One line per entry of `confirmed`: what the re-run did.")
 
 
 def _no_answer_reason(record: TaskRecord) -> str:
@@ -69,26 +83,43 @@ def _no_answer_reason(record: TaskRecord) -> str:
     return f"no answer: the task ended with status {record.status}"
 
 
-def judge_record(task: Task, record: TaskRecord, thresholds: AttributionThresholds | None = None) -> Verdict:
+def judge_record(
+    task: Task,
+    record: TaskRecord,
+    thresholds: AttributionThresholds | None = None,
+    *,
+    grade: Grade | None = None,
+    judge: str = "rule",
+    judge_version: str = JUDGE_VERSION,
+) -> Verdict:
     """Grade one finished task and attribute its failure.
 
     Args:
         task: The task, with its gold answer and annotations.
         record: The task's saved trajectory.
         thresholds: Attribution limits; the defaults when None.
+        grade: The answer's grade from another grader; the rule grader grades when None. It is
+            used only when the record has an answer.
+        judge: Name of the grader that made `grade`, recorded in the verdict.
+        judge_version: Version of the judging pass, recorded in the verdict.
 
     Returns:
-        The verdict, with signals whenever the task has a gold answer.
+        The verdict, with signals whenever the answer was graded against a gold answer.
     """
     thresholds = thresholds or AttributionThresholds()
     answer = record.final_answer
-    base = {"task_id": record.task_id, "epoch": record.epoch, "answer": answer, "gold": task.answer}
+    base = {"task_id": record.task_id, "epoch": record.epoch, "answer": answer, "gold": task.answer, "judge_version": judge_version}
 
     if not answer.strip() and is_harness_failure(record):
         _, _, evidence = attribute(record, None, task.answer, thresholds)
-        return Verdict(**base, verdict="ungradable", method="none", reason="no answer because of a harness fault", failure="harness", evidence=evidence)
+        return Verdict(
+            **base, verdict="ungradable", method="none", reason="no answer because of a harness fault",
+            failure="harness", evidence=evidence, attribution_source="signals",
+        )
 
-    if answer.strip():
+    if answer.strip() and grade is not None:
+        base["judge"] = judge
+    elif answer.strip():
         grade = grade_answer(answer, task.answer, task.aliases, task.answer_kind)
     elif task.answer.strip():
         grade = Grade(verdict="incorrect", method="none", reason=_no_answer_reason(record))
@@ -97,13 +128,15 @@ def judge_record(task: Task, record: TaskRecord, thresholds: AttributionThreshol
     common = {**base, "verdict": grade.verdict, "method": grade.method, "reason": grade.reason, "kind": grade.kind}
 
     if grade.verdict == "ungradable":
+        if grade.method == "llm":
+            return Verdict(**common, evidence="the LLM judge could not grade this answer; re-judge to ask again")
         return Verdict(**common, evidence="the gold answer gives nothing to grade against")
     signals = compute_signals(task, record, thresholds)
     if grade.verdict == "correct":
         return Verdict(**common, signals=signals)
 
     failure, others, evidence = attribute(record, signals, task.answer, thresholds)
-    return Verdict(**common, failure=failure, other_failures=others, evidence=evidence, signals=signals)
+    return Verdict(**common, failure=failure, other_failures=others, evidence=evidence, signals=signals, attribution_source="signals")
 
 
 def summarize(verdicts: Iterable[Verdict]) -> dict:
