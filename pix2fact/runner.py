@@ -242,17 +242,26 @@ def _environment(config: RunConfig, run_folder: Path | None = None) -> Environme
     return Environment.from_snapshot(folder, recorded=recorded)
 
 
-def judge_run(store: RunStore) -> list[Verdict]:
-    """Grade every record of the run against the run's copy of its tasks; write verdicts.jsonl."""
+def judge_run(store: RunStore, judge: Any = "rule", **options: Any) -> list[Verdict]:
+    """Grade every record of the run against the run's copy of its tasks; write the verdict files.
+
+    Args:
+        store: The run folder.
+        judge: A `--judge` value ("rule", "llm:PROVIDER[:MODEL]", "both:PROVIDER[:MODEL]"), a
+            `JudgeSpec`, or a ready `pix2fact.judge.batch.RunJudge`.
+        **options: `RunJudge` options: cache_dir, llm_attribution, thresholds.
+
+    Writes `verdicts/VERSION__UTCSTAMP.jsonl` and replaces verdicts.jsonl atomically with it.
+    """
+    from pix2fact.judge.batch import RunJudge, judge_records, write_verdict_files
+    from pix2fact.judge.spec import JudgeSpec
+
     tasks = {task.id: task for task in read_run_tasks(store)}
-    verdicts = []
-    for record in sorted(store.load_records().records, key=lambda item: item.key):
-        task = tasks.get(record.task_id)
-        if task is None:
-            logger.warning("run %s: record for unknown task %s is not judged", store.folder.name, record.task_id)
-            continue
-        verdicts.append(judge_record(task, record))
-    store.write_jsonl(VERDICTS, verdicts)
+    records = store.load_records().records
+    verdicts = judge_records(tasks, records, judge, run_folder=store.folder, **options)
+    version = judge.spec if isinstance(judge, RunJudge) else JudgeSpec.parse(judge)
+    path = write_verdict_files(store, verdicts, version.slug)
+    logger.info("run %s: %d verdict(s) by judge %s in %s and %s", store.folder.name, len(verdicts), version.version, path.name, VERDICTS)
     return verdicts
 
 

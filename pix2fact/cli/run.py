@@ -14,10 +14,11 @@ from pix2fact.cli.tables import print_leaderboard
 from pix2fact.cli.web import add_web_arguments, web_config
 from pix2fact.datasets import SAMPLE, resolve_tasks
 from pix2fact.errors import ConfigError
+from pix2fact.judge.spec import JudgeSpec
 from pix2fact.leaderboard import summarize_run
 from pix2fact.loop import Limits
 from pix2fact.plugins import parse_options
-from pix2fact.runner import RunConfig, execute_run, prepare_run
+from pix2fact.runner import RunConfig, execute_run, judge_run, prepare_run
 from pix2fact.store import RunStore
 from pix2fact.toolset import SETTINGS
 
@@ -48,10 +49,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--run-id", help="name of the run folder (default: derived from agent, model, tasks and settings, so the same command resumes)")
     parser.add_argument("--resume", metavar="RUN_ID", help="resume this existing run; fails if its folder does not exist")
     parser.add_argument("--tool-results", type=Path, metavar="RUN_DIR", help="return this run's recorded results for every tool call but answer, instead of calling live tools (default: live tools)")
+    parser.add_argument("--judge", default="rule", metavar="SPEC", help="grader: rule, llm:PROVIDER[:MODEL] or both:PROVIDER[:MODEL] (see pix2fact judge; default: rule)")
     parser.set_defaults(execute=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
+    judge = JudgeSpec.parse(args.judge)  # a bad --judge fails before any task runs
     config = build_config(args)
     prepared = prepare_run(config)
     _log_to_run_folder(prepared.store.folder)
@@ -66,6 +69,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[yellow]Interrupted.[/] {saved} finished task(s) are saved in {prepared.store.folder}; run the same command again to resume.")
         return 130
 
+    if judge.uses_llm:
+        judge_run(prepared.store, judge)
     summary = summarize_run(outcome.folder)
     print_leaderboard([summary], console)
     console.print(f"Trajectories, crops and verdicts: {outcome.folder}")
