@@ -33,7 +33,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pix2fact.agent import Agent, AgentContext, AgentTurn, ToolOutcome
-from pix2fact.agents.model_options import ModelAgentOptions
+from pix2fact.agents.model_options import CLIENT_OPTIONS, ModelAgentOptions
+from pix2fact.errors import ConfigError
 from pix2fact.agents.prompts import first_message, system_prompt
 from pix2fact.models.base import (
     GenerationSettings,
@@ -85,7 +86,12 @@ class ModelAgent(Agent):
                 tokens_per_minute=opts.tokens_per_minute,
             )
         policy = RetryPolicy(max_attempts=opts.max_attempts, max_total_s=opts.max_retry_seconds)
-        return client_class.from_env(opts.model, opts.base_url, retry_policy=policy)
+        extra = opts.client_options()
+        for name in extra:
+            if name not in client_class.provider_options:
+                scope = (ModelAgentOptions.model_fields[name].description or "").partition(":")[0]
+                raise ConfigError(f"option {name!r} does not apply to agent {self.name!r} ({scope}); remove -A {name}=...")
+        return client_class.from_env(opts.model, opts.base_url, retry_policy=policy, **extra)
 
     async def start(self, task: TaskView, context: AgentContext) -> None:
         await super().start(task, context)
@@ -133,7 +139,7 @@ class ModelAgent(Agent):
 
     def config(self) -> dict[str, Any]:
         """Return the options that shape results, for the run manifest. Never contains a key."""
-        values = self.options.model_dump(exclude={"model", "base_url"})
+        values = self.options.model_dump(exclude={"model", "base_url", *CLIENT_OPTIONS})
         return {
             "name": self.name,
             "provider": self.provider,
@@ -142,6 +148,7 @@ class ModelAgent(Agent):
             "builtin_search_client": self.builtin_search_client_path,
             "base_url": _public_url(self.client.base_url or self.options.base_url),
             **values,
+            **self.client.manifest_options(),
         }
 
 

@@ -7,12 +7,16 @@ the value and what is accepted.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pix2fact.errors import ConfigError
 from pix2fact.models.base import ReasoningEffort
+
+
+# Options that only some provider clients take; each client lists its own in `client_options`.
+CLIENT_OPTIONS = ("thinking_budget", "tool_images", "prompt_cache")
 
 
 class ModelAgentOptions(BaseModel):
@@ -32,14 +36,44 @@ class ModelAgentOptions(BaseModel):
     max_concurrency: int | None = Field(None, ge=1, description="model calls in flight per provider (default 8)")
     requests_per_minute: int | None = Field(None, ge=1, description="model calls started per minute per provider")
     tokens_per_minute: int | None = Field(None, ge=1, description="input+output tokens per minute per provider")
+    thinking_budget: int | None = Field(
+        None,
+        ge=-1,
+        description="gemini and claude only: thinking tokens per turn, in place of reasoning_effort "
+        "(Gemini: 0 turns thinking off, -1 lets the model choose; Claude: at least 1024)",
+    )
+    tool_images: Literal["auto", "function_response", "inline"] | None = Field(
+        None,
+        description="gemini only: where images returned by tools go: inside the function response, "
+        "inline after it, or auto (inside for Gemini 3 and later)",
+    )
+    prompt_cache: bool | None = Field(
+        None, description="claude only: mark each request's end as a prompt-cache breakpoint (default true)"
+    )
 
-    @field_validator("model", "base_url", "reasoning_effort", mode="before")
+    @field_validator("model", "base_url", "reasoning_effort", "tool_images", "prompt_cache", "thinking_budget", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str):
             value = value.strip()
             return value or None
         return value
+
+    @model_validator(mode="after")
+    def _budget_fits_output(self) -> "ModelAgentOptions":
+        # Both providers count thinking tokens within the output budget.
+        budget, output = self.thinking_budget, self.max_output_tokens
+        if budget is not None and output is not None and budget >= output:
+            raise ValueError(
+                f"thinking_budget={budget} must be less than max_output_tokens={output}, which includes "
+                "the thinking; raise max_output_tokens or lower thinking_budget"
+            )
+        return self
+
+    def client_options(self) -> dict[str, Any]:
+        """Return the provider-specific options that were set, as client keyword arguments."""
+        values = {name: getattr(self, name) for name in CLIENT_OPTIONS}
+        return {name: value for name, value in values.items() if value is not None}
 
     @classmethod
     def parse(cls, options: dict[str, Any], *, agent: str) -> "ModelAgentOptions":
@@ -65,4 +99,7 @@ def _describe(problem: dict[str, Any]) -> str:
     if problem["type"] == "extra_forbidden":
         accepted = ", ".join(ModelAgentOptions.model_fields)
         return f"unknown option {name!r} (accepted: {accepted})"
+    if not problem["loc"]:
+        # A check across options, whose message names them itself.
+        return problem["msg"].removeprefix("Value error, ")
     return f"{name}={problem.get('input')!r}: {problem['msg']}"

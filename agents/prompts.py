@@ -1,8 +1,8 @@
 """Prompts of the model agents: the system prompt, the first user message, single-pass instructions.
 
 The system prompt states the photo's size, the tools on offer, the crop coordinate convention
-(quoted from the crop tool's own schema, so it always matches `--coords`), the step budget and
-the answer schema. Each evaluation setting adds one paragraph.
+(from `AgentContext.coords`, which the engine sets from `--coords`), the step budget and the
+answer schema. Each evaluation setting adds one paragraph.
 """
 
 from __future__ import annotations
@@ -62,11 +62,8 @@ def system_prompt(context: AgentContext) -> str:
     if tools:
         lines += ["", "Tools:"]
         lines += [f"- {spec.name}: {_first_sentence(spec.description)}" for spec in tools]
-    crop = next((spec for spec in tools if spec.name == "crop"), None)
-    if crop is not None:
-        box = crop.parameters.get("properties", {}).get("box", {}).get("description")
-        if box:
-            lines += ["", f"Crop coordinates: {box}"]
+    if any(spec.name == "crop" for spec in tools):
+        lines += ["", coordinate_convention(context)]
 
     note = _SETTING_NOTES.get(context.setting, _SETTING_NOTES["agentic"])
     lines += [
@@ -80,6 +77,23 @@ def system_prompt(context: AgentContext) -> str:
         "rather than guessing.",
     ]
     return "\n".join(lines)
+
+
+def coordinate_convention(context: AgentContext) -> str:
+    """Return the sentences that state the crop box convention of `context.coords`."""
+    width, height = context.image_size
+    if context.coords == "norm1000":
+        return (
+            "Crop coordinates: boxes are [ymin, xmin, ymax, xmax], each from 0 to 1000 of the whole "
+            "photo's height or width (y first): [0, 0, 1000, 1000] is the whole photo, and "
+            f"[0, 500, 500, 1000] its top-right quarter. One unit is {height / 1000:.4g} px vertically "
+            f"and {width / 1000:.4g} px horizontally."
+        )
+    return (
+        "Crop coordinates: boxes are [left, top, right, bottom] in pixels of the ORIGINAL "
+        f"{width} x {height} photo, not of the scaled overview: x grows to the right, y grows "
+        f"downward, and [0, 0, {width}, {height}] is the whole photo."
+    )
 
 
 def single_pass_instructions() -> str:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from pix2fact.tasks.model import TaskView
 from pix2fact.tools.base import ImageLimits, ToolResult, ToolSpec
+from pix2fact.tools.image_boxes import CoordinateSystem
 
 
 class Usage(BaseModel):
@@ -58,6 +59,27 @@ class ToolCall(BaseModel):
     raw_arguments: str | None = None
 
 
+class BuiltinSource(BaseModel):
+    """A web page a provider-run tool reported using."""
+
+    url: str
+    title: str = ""
+
+
+class BuiltinToolCall(BaseModel):
+    """A tool the provider ran on its own side during a turn, such as its built-in web search.
+
+    The harness does not run these calls. They are recorded as the provider reported them, so
+    trajectories show the search activity of the `builtin-search` setting.
+    """
+
+    name: str = Field(description='"web_search" for every provider\'s search. OpenAI\'s page actions are "open_page" and "find_in_page".')
+    id: str | None = None
+    queries: list[str] = Field(default_factory=list, description="Search queries (or the pattern of find_in_page), when the provider reports them.")
+    sources: list[BuiltinSource] = Field(default_factory=list, description="Pages the provider reported for this call.")
+    error: str | None = None
+
+
 class AgentTurn(BaseModel):
     """One turn of an agent: what it said, which tools it called, and what it cost."""
 
@@ -66,6 +88,8 @@ class AgentTurn(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     model: str | None = None
     stop_reason: str | None = None
+    # Tools the provider ran itself during this turn. The loop saves them with the turn.
+    builtin_tool_calls: list[BuiltinToolCall] = Field(default_factory=list)
     # Opaque provider state that must go back to the provider in later turns (for example
     # Gemini's thought signatures). Kept in memory only: it is not saved in trajectories.
     provider_state: Any = Field(default=None, exclude=True)
@@ -89,6 +113,9 @@ class AgentContext(BaseModel):
     # The evaluation setting (agentic, c1..c4, single-pass, builtin-search). The engine already
     # chose the tools and the first image for it; agents read it to adapt their prompt.
     setting: str = "agentic"
+    # The crop tool's box convention: "pixels" ([left, top, right, bottom] in original pixels)
+    # or "norm1000" ([ymin, xmin, ymax, xmax] from 0 to 1000).
+    coords: CoordinateSystem = "pixels"
 
 
 class Agent(ABC):
@@ -100,6 +127,9 @@ class Agent(ABC):
 
     name: ClassVar[str] = "agent"
     model: str | None = None
+    # Provider name as the price table lists it ("openai", "gemini", ...). Together with `model`
+    # it prices the task's token usage, and None leaves the cost empty.
+    provider: str | None = None
     # The engine sizes the overview and every crop to fit these limits before the agent sees them.
     image_limits: ImageLimits = ImageLimits()
 

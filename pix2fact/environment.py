@@ -136,7 +136,7 @@ class Environment:
                 return await images.overview()
 
         try:
-            yield Toolset(tools, setting=setting, image_size=image_size, first_view=first_view)
+            yield Toolset(tools, setting=setting, image_size=image_size, first_view=first_view, coords=coords)
         finally:
             if session is not None:
                 await session.close()

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from pix2fact.agent import Agent, AgentContext, AgentTurn, ToolCall, ToolOutcome, Usage
 from pix2fact.errors import ContextLengthError, HarnessError
+from pix2fact.models.pricing import task_cost
 from pix2fact.store import RunStore
 from pix2fact.tasks.model import Task
 from pix2fact.toolset import Toolset
@@ -98,6 +99,7 @@ async def run_task(
                 overview=first_view,
                 max_steps=limits.max_steps,
                 setting=toolset.setting,
+                coords=toolset.coords,
             )
             await agent.start(task.view(), context)
             await _drive(task, agent, toolset, store, limits, state)
@@ -130,6 +132,7 @@ async def run_task(
         image_size=image_size,
         events=state.events,
         usage=state.usage,
+        cost_usd=task_cost(agent.provider, agent.model, state.usage),
         started_at=started_at.isoformat(),
         finished_at=datetime.now(timezone.utc).isoformat(),
         duration_s=round(time.monotonic() - clock, 3),
@@ -241,6 +244,7 @@ def _turn_event(step: int, turn: AgentTurn, seconds: float) -> ModelTurnEvent:
         usage=turn.usage,
         model=turn.model,
         stop_reason=turn.stop_reason,
+        builtin_tool_calls=turn.builtin_tool_calls,
         duration_s=round(seconds, 3),
     )
 

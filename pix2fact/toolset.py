@@ -68,13 +68,16 @@ def ground_truth_box(task: Task, image_size: tuple[int, int], crop_expand: float
 class Toolset:
     """The tools of one task, looked up by name, and the first image the agent sees."""
 
-    def __init__(self, tools: Iterable[Tool], *, setting: str, image_size: tuple[int, int], first_view: Any) -> None:
+    def __init__(
+        self, tools: Iterable[Tool], *, setting: str, image_size: tuple[int, int], first_view: Any, coords: str = "pixels"
+    ) -> None:
         self._tools: dict[str, Tool] = {}
         for tool in tools:
             if tool.spec.name in self._tools:
                 raise ValueError(f"two tools are named {tool.spec.name!r}")
             self._tools[tool.spec.name] = tool
         self.setting = setting
+        self.coords = coords
         self.image_size = image_size
         self._first_view = first_view
 

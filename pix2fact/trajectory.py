@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from pix2fact.agent import ToolCall, Usage
+from pix2fact.agent import BuiltinToolCall, ToolCall, Usage
 from pix2fact.tools.answer import AnswerFields
 
 TaskStatus = Literal["answered", "text_answer", "limit", "no_answer", "harness_error", "context_length"]
@@ -40,6 +40,9 @@ class ModelTurnEvent(BaseModel):
     model: str | None = None
     stop_reason: str | None = None
     duration_s: float = 0.0
+    builtin_tool_calls: list[BuiltinToolCall] = Field(
+        default_factory=list, description="Tools the provider ran itself in this turn (its built-in web search)."
+    )
 
 
 class ToolEvent(BaseModel):
@@ -93,6 +96,7 @@ class TaskRecord(BaseModel):
     image_size: tuple[int, int] | None = None
     events: list[Event] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = Field(None, description="Cost of `usage` in USD from the price table. None when the agent has no model or the model no price.")
     started_at: str
     finished_at: str
     duration_s: float
@@ -108,6 +112,16 @@ class TaskRecord(BaseModel):
 
     def tool_events(self, name: str | None = None) -> list[ToolEvent]:
         return [event for event in self.events if isinstance(event, ToolEvent) and (name is None or event.name == name)]
+
+    def builtin_tool_calls(self, name: str | None = None) -> list[BuiltinToolCall]:
+        """Return the provider-run tool calls of every turn, optionally only those named `name`."""
+        return [
+            call
+            for event in self.events
+            if isinstance(event, ModelTurnEvent)
+            for call in event.builtin_tool_calls
+            if name is None or call.name == name
+        ]
 
     @property
     def steps(self) -> int:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import logging
 import time
-from pathlib import Path
 
 import pytest
 from fakes.anthropic_server import (
-    SCRIPTED_ANSWER,
     AnthropicServer,
     context_length_reply,
     error_reply,
@@ -17,7 +15,6 @@ from fakes.anthropic_server import (
     overloaded_reply,
     rate_limit_reply,
     redacted_thinking_block,
-    scripted_claude,
     text_block,
     thinking_block,
     tool_use,
@@ -39,7 +36,6 @@ from pix2fact.models.anthropic import (
 from pix2fact.models.base import GenerationSettings, ModelRequest, ToolResultsMessage, UserMessage
 from pix2fact.models.limits import ProviderLimiter
 from pix2fact.models.retry import RetryPolicy
-from pix2fact.store import RunStore
 from pix2fact.tools.base import ImageBlob, ToolResult, ToolSpec
 
 FAKE_KEY = "sk-ant-test-PIX2FACT-CANARY-4e5d6c7b"
@@ -313,6 +309,30 @@ async def test_builtin_search_continues_paused_turn(server):
     assert turn.usage.input_tokens == 130
     assert turn.usage.output_tokens == 12
     assert [block["type"] for block in turn.provider_state] == ["text", "server_tool_use", "web_search_tool_result", "text"]
+    assert [(call.name, call.queries) for call in turn.builtin_tool_calls] == [("web_search", ["tallest tower 1889"])]
+    assert [source.url for source in turn.builtin_tool_calls[0].sources] == ["http://127.0.0.1:9/result"]
+    assert turn.builtin_tool_calls[0].sources[0].title == "Result"
+
+
+async def test_failed_web_search_recorded(server):
+    failed = {"type": "web_search_tool_result_error", "error_code": "max_uses_exceeded"}
+    server.push(
+        message_reply(
+            {"type": "server_tool_use", "id": "srvtoolu_x", "name": "web_search", "input": {"query": "one more"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_x", "content": failed},
+            text_block("I could not search again."),
+        )
+    )
+    search_request = request()
+    search_request.builtin_search = True
+
+    turn = await make_client(server).generate(search_request)
+
+    assert len(turn.builtin_tool_calls) == 1
+    call = turn.builtin_tool_calls[0]
+    assert (call.id, call.name, call.queries, call.sources) == ("srvtoolu_x", "web_search", ["one more"], [])
+    assert call.error == "max_uses_exceeded"
+    assert server.rejected == []
 
 
 async def test_empty_reply_is_retried(server):
@@ -383,45 +403,3 @@ def test_image_limits_match_the_vision_guide():
     assert MAX_IMAGE_BYTES * 4 / 3 <= 5 * 1024 * 1024
     assert AnthropicClient.max_images_per_request == MAX_IMAGES_PER_REQUEST == 100
 
-
-def run_folder(out: Path) -> Path:
-    folders = [child for child in out.iterdir() if (child / "manifest.json").is_file()]
-    assert len(folders) == 1, folders
-    return folders[0]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("setting", "limit", "status"),
-    [
-        pytest.param("agentic", 3, "answered", id="agentic"),
-        pytest.param("single-pass", 1, "text_answer", id="single-pass"),
-        pytest.param("builtin-search", 1, "answered", id="builtin-search"),
-    ],
-)
-def test_cli_run_against_fake(cli, tmp_path, sample_dir, monkeypatch, setting, limit, status):
-    with AnthropicServer(handler=scripted_claude) as fake:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
-        arguments = ["--tasks", "sample", "--limit", limit, "--setting", setting, "--out", tmp_path]
-        result = cli("run", "--agent", "claude", "-A", "reasoning_effort=medium", *arguments)
-
-    assert result.code == 0, result.output
-    assert fake.rejected == []
-    assert len(fake.requests) >= limit
-    searching = [request for request in fake.requests if WEB_SEARCH_TOOL in (request.json.get("tools") or [])]
-    assert len(searching) == (len(fake.requests) if setting == "builtin-search" else 0)
-    assert all(request.json["output_config"] == {"effort": "medium"} for request in fake.requests)
-    folder = run_folder(tmp_path)
-    store = RunStore(folder)
-    records = store.load_records().records
-    assert len(records) == limit
-    assert all(record.status == status for record in records), [(record.status, record.error) for record in records]
-    assert all(record.final_answer == SCRIPTED_ANSWER for record in records)
-    assert all(record.usage.input_tokens > 0 for record in records)
-    assert all(record.usage.cached_tokens > 0 for record in records)
-    manifest = store.read_manifest()
-    assert manifest["agent_config"]["provider"] == "anthropic"
-    assert manifest["agent_config"]["reasoning_effort"] == "medium"
-    for path in folder.rglob("*"):
-        if path.is_file():
-            assert FAKE_KEY.encode() not in path.read_bytes(), path

@@ -16,7 +16,10 @@ from fakes.openai_server import (
     context_length_reply,
     error_reply,
     image_urls,
+    message_item,
+    responses_reply,
     tool_call,
+    web_search_item,
     wire_messages,
 )
 from PIL import Image
@@ -32,6 +35,7 @@ from pix2fact.models.base import (
 )
 from pix2fact.models.limits import ProviderLimiter
 from pix2fact.models.openai_chat import OpenAIChatClient, OpenAICompatibleClient
+from pix2fact.models.openai_responses import OpenAIResponsesClient
 from pix2fact.models.retry import RetryPolicy
 from pix2fact.tools.base import ImageBlob, ToolResult, ToolSpec
 
@@ -315,6 +319,50 @@ async def test_usage_without_details(server):
 
     assert turn.usage.cached_tokens == 0
     assert turn.usage.reasoning_tokens == 0
+
+
+async def test_citations_recorded_as_search(server):
+    cited = [("http://127.0.0.1:9/a", "Shop history"), ("http://127.0.0.1:9/b", ""), ("http://127.0.0.1:9/a", "Shop history")]
+    server.push(chat_reply("Founded in 1921.", citations=cited), chat_reply("No search."))
+    client = make_client(server, OpenAICompatibleClient, model="qwen2.5-vl")
+
+    searched = await client.generate(request())
+    plain = await client.generate(request())
+
+    assert len(searched.builtin_tool_calls) == 1
+    call = searched.builtin_tool_calls[0]
+    assert call.name == "web_search"
+    assert call.queries == []
+    assert [(source.url, source.title) for source in call.sources] == [("http://127.0.0.1:9/a", "Shop history"), ("http://127.0.0.1:9/b", "")]
+    assert plain.builtin_tool_calls == []
+
+
+async def test_responses_page_actions_recorded(server):
+    server.push(
+        responses_reply(
+            [
+                web_search_item("shop founded", ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]),
+                web_search_item("", action={"type": "open_page", "url": "http://127.0.0.1:9/a"}),
+                web_search_item("", action={"type": "find_in_page", "pattern": "1921", "url": "http://127.0.0.1:9/a"}),
+                web_search_item("second query", status="failed"),
+                message_item("It was 1921."),
+            ]
+        )
+    )
+    search_request = request()
+    search_request.builtin_search = True
+
+    turn = await make_client(server, OpenAIResponsesClient).generate(search_request)
+
+    search, opened, found, failed = turn.builtin_tool_calls
+    assert (search.name, search.queries, search.error) == ("web_search", ["shop founded"], None)
+    assert [source.url for source in search.sources] == ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"]
+    assert (opened.name, opened.queries, [source.url for source in opened.sources]) == ("open_page", [], ["http://127.0.0.1:9/a"])
+    assert (found.name, found.queries, [source.url for source in found.sources]) == ("find_in_page", ["1921"], ["http://127.0.0.1:9/a"])
+    assert (failed.name, failed.error) == ("web_search", "web search failed")
+    assert search.id.startswith("ws_")
+    assert turn.text == "It was 1921."
+    assert server.requests[0].json["include"] == ["reasoning.encrypted_content", "web_search_call.action.sources"]
 
 
 async def test_compatible_server_request(server):

@@ -1,12 +1,14 @@
 """`pix2fact run` end to end with the gpt and openai-compatible agents against a local fake.
 
 The fake plays a short model (look, then answer) through the real openai SDK, reached only via
-OPENAI_BASE_URL on 127.0.0.1. Every file the run writes is searched for the fake key.
+OPENAI_BASE_URL on 127.0.0.1. Every file the run writes, the printed output and the captured
+logs are searched for the fake key.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,19 @@ from fakes.base import FakeServer
 from fakes.openai_server import SCRIPTED_ANSWER, scripted_model
 
 FAKE_KEY = "sk-test-PIX2FACT-CANARY-e2e-90ab17"
+# Prices laid over the shipped table, so the expected cost can be worked out by hand.
+TEST_PRICES = {
+    "prices": [
+        {"provider": "openai", "model": "gpt-5.4", "input": 1.0, "cached_input": 0.5, "output": 2.0, "date": "2026-01-01", "source": "test"}
+    ]
+}
+
+
+@pytest.fixture(autouse=True)
+def test_prices(monkeypatch, tmp_path_factory):
+    path = tmp_path_factory.mktemp("prices") / "prices.json"
+    path.write_text(json.dumps(TEST_PRICES), encoding="utf-8")
+    monkeypatch.setenv("PIX2FACT_PRICES", str(path))
 
 
 @pytest.fixture
@@ -35,12 +50,15 @@ def read_records(folder: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def assert_key_absent(folder: Path, *texts: str) -> None:
+def assert_key_absent(folder: Path, *texts: str, caplog=None) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             assert FAKE_KEY.encode() not in path.read_bytes(), f"key found in {path}"
     for text in texts:
         assert FAKE_KEY not in text
+    if caplog is not None:
+        assert caplog.records
+        assert all(FAKE_KEY not in record.getMessage() for record in caplog.records)
 
 
 @pytest.mark.parametrize(
@@ -48,8 +66,10 @@ def assert_key_absent(folder: Path, *texts: str) -> None:
     [("gpt", []), ("openai-compatible", ["--model", "qwen2.5-vl-7b"])],
     ids=["gpt", "openai-compatible"],
 )
-def test_agentic_sample_run(cli, openai_fake, tmp_path, agent, extra):
-    result = cli("run", "--agent", agent, *extra, "--tasks", "sample", "--limit", "3", "--out", tmp_path, "--concurrency", "2")
+def test_agentic_sample_run(cli, openai_fake, tmp_path, caplog, agent, extra):
+    caplog.set_level(logging.DEBUG)
+
+    result = cli("-vv", "run", "--agent", agent, *extra, "--tasks", "sample", "--limit", "3", "--out", tmp_path, "--concurrency", "2")
 
     assert result.code == 0, result.output
     folder = run_folder(tmp_path)
@@ -63,6 +83,16 @@ def test_agentic_sample_run(cli, openai_fake, tmp_path, agent, extra):
         assert record["usage"]["reasoning_tokens"] == 14
         tools = [event["name"] for event in record["events"] if event["type"] == "tool"]
         assert tools == ["view_image", "crop", "answer"]
+        turns = [event for event in record["events"] if event["type"] == "model_turn"]
+        assert [turn["usage"] for turn in turns] == [
+            {"input_tokens": 100, "output_tokens": 20, "reasoning_tokens": 7, "cached_tokens": 30}
+        ] * 2
+        # Per turn, in USD per million tokens: 70 uncached input at 1.0, 30 cached at 0.5, 20
+        # output at 2.0. The openai-compatible provider has no price, so its cost stays empty.
+        if agent == "gpt":
+            assert record["cost_usd"] == pytest.approx(2 * 125e-6)
+        else:
+            assert record["cost_usd"] is None
 
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["agent_config"]["provider"] in ("openai", "openai-compatible")
@@ -70,7 +100,7 @@ def test_agentic_sample_run(cli, openai_fake, tmp_path, agent, extra):
     assert len(openai_fake.requests) == 6
     assert all(request.path == "/v1/chat/completions" for request in openai_fake.requests)
     assert openai_fake.unexpected == []
-    assert_key_absent(folder, result.output)
+    assert_key_absent(folder, result.output, caplog=caplog)
 
 
 @pytest.mark.parametrize("setting", ["single-pass", "builtin-search", "c1", "c2", "c3", "c4"])
@@ -89,6 +119,16 @@ def test_gpt_every_setting(cli, openai_fake, tmp_path, setting):
         assert len(openai_fake.requests) == 1
         assert "tools" not in openai_fake.requests[0].json
     assert_key_absent(folder, result.output)
+
+    searches = [call for event in records[0]["events"] if event["type"] == "model_turn" for call in event["builtin_tool_calls"]]
+    if setting != "builtin-search":
+        assert searches == []
+        return
+    assert "web_search_call.action.sources" in openai_fake.requests[0].json["include"]
+    assert len(searches) == 1
+    assert searches[0]["name"] == "web_search"
+    assert searches[0]["queries"] == ["corner shop founded"]
+    assert searches[0]["sources"] == [{"url": "http://127.0.0.1:9/shop-history", "title": ""}]
 
 
 def test_provider_fault_is_harness_error(cli, monkeypatch, tmp_path):
@@ -113,3 +153,28 @@ def test_missing_key_one_line(cli, monkeypatch, tmp_path):
     assert result.code == 2
     assert "OPENAI_API_KEY is not set" in result.output
     assert "--agent baseline" in result.output
+
+
+def test_compatible_missing_url_names_option(cli, monkeypatch, tmp_path):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+
+    result = cli("run", "--agent", "openai-compatible", "--model", "llava", "--tasks", "sample", "--limit", "1", "--out", tmp_path)
+
+    assert result.code == 2
+    assert "--base-url URL" in result.output
+    assert "OPENAI_BASE_URL" in result.output
+
+
+def test_bad_price_file_leaves_cost_empty(cli, openai_fake, monkeypatch, tmp_path, caplog):
+    prices = tmp_path / "broken-prices.json"
+    prices.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("PIX2FACT_PRICES", str(prices))
+
+    cli("run", "--agent", "gpt", "--tasks", "sample", "--limit", "1", "--setting", "c1", "--out", tmp_path / "out")
+
+    record = read_records(run_folder(tmp_path / "out"))[0]
+    assert record["status"] in ("answered", "text_answer")
+    assert record["cost_usd"] is None
+    warnings = [entry.getMessage() for entry in caplog.records if entry.levelno == logging.WARNING and "task costs" in entry.getMessage()]
+    assert len(warnings) == 1
+    assert "invalid price table" in warnings[0]

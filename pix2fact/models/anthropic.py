@@ -28,6 +28,7 @@ import anthropic
 from typing_extensions import Self
 
 from pix2fact.agent import AgentTurn, Usage
+from pix2fact.errors import ConfigError
 from pix2fact.models.anthropic_wire import EmptyReplyError, to_wire_messages, tool_to_wire, turn_from_blocks, usage_from_wire
 from pix2fact.models.base import ModelClient, ModelRequest, read_api_key
 from pix2fact.models.image_budget import fit_images
@@ -47,6 +48,9 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 # `max_tokens` is required; this default leaves room for thinking plus a long answer.
 DEFAULT_MAX_TOKENS = 16_000
+# Smallest `budget_tokens` of manual extended thinking ("Must be ≥1024 and less than
+# `max_tokens`", anthropic SDK 2.17, ThinkingConfigEnabledParam).
+MIN_THINKING_BUDGET = 1024
 MAX_CONTINUATIONS = 4
 WEB_SEARCH_TOOL = {"type": "web_search_20250305", "name": "web_search", "max_uses": 5}
 # `reasoning_effort` as the API's effort levels, which start at "low".
@@ -71,6 +75,7 @@ class AnthropicClient(ModelClient):
     max_images_per_request: ClassVar[int] = MAX_IMAGES_PER_REQUEST
     key_env_vars: ClassVar[tuple[str, ...]] = ("ANTHROPIC_API_KEY",)
     base_url_env_var: ClassVar[str | None] = "ANTHROPIC_BASE_URL"
+    provider_options: ClassVar[tuple[str, ...]] = ("thinking_budget", "prompt_cache")
 
     def __init__(
         self,
@@ -81,6 +86,11 @@ class AnthropicClient(ModelClient):
         prompt_cache: bool = True,
         **options: Any,
     ) -> None:
+        if thinking_budget is not None and thinking_budget < MIN_THINKING_BUDGET:
+            raise ConfigError(
+                f"thinking_budget={thinking_budget} is below Claude's minimum of {MIN_THINKING_BUDGET} tokens; "
+                "raise it, or use reasoning_effort instead"
+            )
         super().__init__(model, **options)
         self.sdk = sdk
         self.thinking_budget = thinking_budget
@@ -95,6 +105,9 @@ class AnthropicClient(ModelClient):
         # An explicit key keeps the SDK from reading other credentials (profiles, auth tokens).
         sdk = anthropic.AsyncAnthropic(api_key=key, base_url=url, max_retries=0)
         return cls(sdk, model or cls.default_model, **options)
+
+    def manifest_options(self) -> dict[str, Any]:
+        return {"thinking_budget": self.thinking_budget, "prompt_cache": self.prompt_cache}
 
     async def request_once(self, request: ModelRequest) -> AgentTurn:
         """Send one Messages request (continuing a paused turn) and convert the reply."""
@@ -120,7 +133,8 @@ class AnthropicClient(ModelClient):
         arguments: dict[str, Any] = {
             "model": self.model,
             "system": request.system,
-            "max_tokens": settings.max_output_tokens or DEFAULT_MAX_TOKENS,
+            # The thinking budget must be below max_tokens, so the default leaves room on top of it.
+            "max_tokens": settings.max_output_tokens or DEFAULT_MAX_TOKENS + (self.thinking_budget or 0),
             "timeout": settings.timeout_s,
         }
 

@@ -9,6 +9,9 @@
   call order and before anything else, as the API requires. Each block's content holds the
   result text and the images the call returned (`image` blocks, base64), so every image stays
   with the call that produced it.
+- Each `server_tool_use` block (a search the API ran itself) becomes a `BuiltinToolCall` of
+  the turn, with the query from its `input` and the pages, or the `error_code`, of the
+  `*_tool_result` block whose `tool_use_id` names it.
 - Images in user messages come before their text, the order Anthropic's vision guide
   recommends, each after a caption naming its label and size.
 """
@@ -20,7 +23,7 @@ import copy
 import json
 from typing import Any
 
-from pix2fact.agent import AgentTurn, ToolCall, Usage
+from pix2fact.agent import AgentTurn, BuiltinSource, BuiltinToolCall, ToolCall, Usage
 from pix2fact.models.base import Message, ToolResultsMessage, UserMessage, image_caption, tool_result_text
 from pix2fact.tools.base import ImageBlob, ToolSpec
 
@@ -106,8 +109,52 @@ def turn_from_blocks(blocks: list[dict[str, Any]], *, usage: Usage, model: str |
         usage=usage,
         model=model,
         stop_reason=stop_reason,
+        builtin_tool_calls=builtin_calls(blocks),
         provider_state=blocks or None,
     )
+
+
+def builtin_calls(blocks: list[dict[str, Any]]) -> list[BuiltinToolCall]:
+    """Return the server tool calls of a reply's blocks, each with its result's pages or error."""
+    results = {
+        block.get("tool_use_id"): block.get("content")
+        for block in blocks
+        if block.get("type", "").endswith("_tool_result") and block.get("type") != "tool_result"
+    }
+    calls = []
+    for block in blocks:
+        if block.get("type") != "server_tool_use":
+            continue
+        arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
+        query = arguments.get("query")
+        sources, error = _result_pages(results.get(block.get("id")))
+        url = arguments.get("url")
+        if url and all(source.url != url for source in sources):
+            sources.insert(0, BuiltinSource(url=str(url)))
+        calls.append(
+            BuiltinToolCall(
+                name=str(block.get("name", "")),
+                id=block.get("id"),
+                queries=[str(query)] if query else [],
+                sources=sources,
+                error=error,
+            )
+        )
+    return calls
+
+
+def _result_pages(content: Any) -> tuple[list[BuiltinSource], str | None]:
+    # A search result contains a list of pages, and a failed call one object with an `error_code`.
+    if isinstance(content, dict):
+        if "error_code" in content:
+            return [], str(content["error_code"])
+        content = [content]
+    pages = [
+        BuiltinSource(url=str(item["url"]), title=str(item.get("title") or ""))
+        for item in content or []
+        if isinstance(item, dict) and item.get("url")
+    ]
+    return pages, None
 
 
 def _tool_call(block: dict[str, Any]) -> ToolCall:

@@ -178,6 +178,8 @@ class ModelClient(ABC):
         max_images_per_request: images the provider accepts in one request.
         key_env_vars: environment variables read for the API key, first match wins.
         base_url_env_var: the SDK's own base-URL variable, honoured so gateways work.
+        provider_options: keyword arguments of `__init__` that only this provider takes
+            (for example `thinking_budget`); the model agent passes them when the user sets them.
     """
 
     provider: ClassVar[str]
@@ -186,6 +188,7 @@ class ModelClient(ABC):
     max_images_per_request: ClassVar[int] = 20
     key_env_vars: ClassVar[tuple[str, ...]] = ()
     base_url_env_var: ClassVar[str | None] = None
+    provider_options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -257,6 +260,10 @@ class ModelClient(ABC):
             time.monotonic() - started,
         )
         return turn
+
+    def manifest_options(self) -> dict[str, Any]:
+        """Return the values of `provider_options` in effect, defaults resolved, for the run manifest."""
+        return {}
 
     def _classify_with_timeouts(self, error: BaseException) -> Fault | None:
         if isinstance(error, asyncio.TimeoutError):

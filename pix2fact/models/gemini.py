@@ -99,6 +99,7 @@ class GeminiClient(ModelClient):
     # prefers GOOGLE_API_KEY when both are set; the key is passed explicitly here.)
     key_env_vars: ClassVar[tuple[str, ...]] = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     base_url_env_var: ClassVar[str | None] = "GOOGLE_GEMINI_BASE_URL"
+    provider_options: ClassVar[tuple[str, ...]] = ("thinking_budget", "tool_images")
 
     def __init__(
         self,
@@ -125,6 +126,9 @@ class GeminiClient(ModelClient):
         client = cls(sdk, model or cls.default_model, **options)
         client.base_url = url or DEFAULT_BASE_URL
         return client
+
+    def manifest_options(self) -> dict[str, Any]:
+        return {"thinking_budget": self.thinking_budget, "tool_images": self.tool_images}
 
     def _default_image_placement(self) -> ToolImagePlacement:
         generation = model_generation(self.model)

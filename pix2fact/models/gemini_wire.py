@@ -10,6 +10,9 @@
   and otherwise as captioned `inlineData` parts after all the function responses.
 - Function calls without an `id` (the Developer API often omits it) get an id with
   `SYNTHETIC_ID_PREFIX`, which is never sent back to the API.
+- Google Search grounding (`groundingMetadata`) becomes one `BuiltinToolCall` named
+  "web_search" per turn, holding the turn's `webSearchQueries` and the web pages of its
+  `groundingChunks`. The API reports pages per turn, not per query, so they are not split.
 - A `MALFORMED_FUNCTION_CALL` finish has no parts: it becomes a tool call without arguments
   (id prefix `MALFORMED_ID_PREFIX`), so the loop replies with a tool error. In later requests
   the failed call and that error travel as plain text.
@@ -24,7 +27,7 @@ from typing import Any, Literal
 
 from google.genai import types
 
-from pix2fact.agent import AgentTurn, ToolCall, ToolOutcome, Usage
+from pix2fact.agent import AgentTurn, BuiltinSource, BuiltinToolCall, ToolCall, ToolOutcome, Usage
 from pix2fact.models.base import Message, ToolResultsMessage, UserMessage, image_caption, tool_result_text
 from pix2fact.tools.base import ImageBlob, ToolSpec
 
@@ -167,8 +170,28 @@ def turn_from_response(response: types.GenerateContentResponse) -> AgentTurn:
         usage=usage,
         model=model,
         stop_reason=finish,
+        builtin_tool_calls=grounding_calls(candidate.grounding_metadata),
         provider_state=content if parts else None,
     )
+
+
+def grounding_calls(metadata: types.GroundingMetadata | None) -> list[BuiltinToolCall]:
+    """Return a turn's Google Search grounding as one built-in call, or nothing if it did not search.
+
+    Each page's `uri` and `title` are recorded as sent. NOTE: untested against the live API,
+    which may send a Google redirect in place of the page's own address.
+    """
+    if metadata is None:
+        return []
+    queries = [query for query in metadata.web_search_queries or [] if query]
+    sources = [
+        BuiltinSource(url=chunk.web.uri, title=chunk.web.title or "")
+        for chunk in metadata.grounding_chunks or []
+        if chunk.web is not None and chunk.web.uri
+    ]
+    if not queries and not sources:
+        return []
+    return [BuiltinToolCall(name="web_search", queries=queries, sources=sources)]
 
 
 def _tool_call(function_call: types.FunctionCall) -> ToolCall:

@@ -6,6 +6,9 @@ Wire format (openai SDK 3.x, `POST {base_url}/chat/completions`):
 - A `tool` message carries only text, so images returned by tools follow the tool messages in
   one `user` message that names each call id.
 - Images are base64 data URLs in `image_url` content parts.
+- Pages cited by a searching model (OpenRouter's `:online` models, OpenAI's search models)
+  arrive as `url_citation` annotations on the message. They are recorded as one built-in
+  `web_search` call of the turn, because the reply names no queries.
 - Usage: `prompt_tokens` (includes `prompt_tokens_details.cached_tokens`) and
   `completion_tokens` (includes `completion_tokens_details.reasoning_tokens`).
 - Errors: a JSON body `{"error": {"message", "type", "param", "code"}}`. An overlong prompt
@@ -23,7 +26,7 @@ from typing import Any, ClassVar
 import openai
 from typing_extensions import Self
 
-from pix2fact.agent import AgentTurn, ToolCall, Usage
+from pix2fact.agent import AgentTurn, BuiltinSource, BuiltinToolCall, ToolCall, Usage
 from pix2fact.errors import ConfigError
 from pix2fact.models.base import (
     Message,
@@ -193,8 +196,8 @@ class OpenAICompatibleClient(OpenAIChatClient):
     def _check_base_url(cls, url: str | None) -> None:
         if not url:
             raise ConfigError(
-                "openai-compatible needs the server URL: pass -A base_url=URL (for example "
-                "http://127.0.0.1:8000/v1) or set OPENAI_BASE_URL"
+                "openai-compatible needs the server URL: pass --base-url URL (for example "
+                "http://127.0.0.1:8000/v1), -A base_url=URL, or set OPENAI_BASE_URL"
             )
 
     @classmethod
@@ -270,7 +273,18 @@ def turn_from_completion(completion: Any) -> AgentTurn:
         usage=usage_from_wire(completion.usage),
         model=completion.model,
         stop_reason=choice.finish_reason,
+        builtin_tool_calls=_cited_search(message),
     )
+
+
+def _cited_search(message: Any) -> list[BuiltinToolCall]:
+    sources: list[BuiltinSource] = []
+    for annotation in getattr(message, "annotations", None) or []:
+        citation = getattr(annotation, "url_citation", None)
+        url = getattr(citation, "url", None)
+        if url and all(source.url != url for source in sources):
+            sources.append(BuiltinSource(url=url, title=getattr(citation, "title", None) or ""))
+    return [BuiltinToolCall(name="web_search", sources=sources)] if sources else []
 
 
 def parse_tool_call(call_id: str, name: str, raw: str | None) -> ToolCall:

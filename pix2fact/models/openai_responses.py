@@ -13,6 +13,9 @@ Wire format (openai SDK 3.x):
 - Requests are stateless (`store: false`). Every output item of a turn (reasoning with its
   `encrypted_content`, web search calls, messages, function calls) is kept as the turn's
   `provider_state` and sent back verbatim in later requests, as the API requires.
+- Each `web_search_call` item becomes a `BuiltinToolCall` of the turn, from its `action`:
+  `search` (queries, and the sources that `include: ["web_search_call.action.sources"]`
+  asks for), `open_page` (url) or `find_in_page` (pattern, url).
 - Usage: `input_tokens` (includes `input_tokens_details.cached_tokens`) and `output_tokens`
   (includes `output_tokens_details.reasoning_tokens`).
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
-from pix2fact.agent import AgentTurn, ToolCall, Usage
+from pix2fact.agent import AgentTurn, BuiltinSource, BuiltinToolCall, ToolCall, Usage
 from pix2fact.models.base import Message, ModelRequest, ToolResultsMessage, UserMessage, image_caption, tool_result_text
 from pix2fact.models.image_budget import fit_images
 from pix2fact.models.openai_chat import OpenAIChatClient, data_url, parse_tool_call
@@ -64,7 +67,7 @@ class OpenAIResponsesClient(OpenAIChatClient):
             "store": False,
             # NOTE: OpenAI documents encrypted reasoning for reasoning models; a model without
             # reasoning may reject this include.
-            "include": ["reasoning.encrypted_content"],
+            "include": ["reasoning.encrypted_content"] + (["web_search_call.action.sources"] if request.builtin_search else []),
             "timeout": request.settings.timeout_s,
         }
         if tools:
@@ -134,9 +137,12 @@ def turn_from_response(response: Any) -> AgentTurn:
         raise ResponseFailedError(str(response.error.code), response.error.message)
 
     calls: list[ToolCall] = []
+    builtin: list[BuiltinToolCall] = []
     for item in response.output:
         if item.type == "function_call":
             calls.append(parse_tool_call(item.call_id, item.name, item.arguments))
+        elif item.type == "web_search_call":
+            builtin.append(builtin_call_from_item(item))
 
     stop_reason = response.status
     if response.status == "incomplete" and response.incomplete_details is not None:
@@ -148,8 +154,30 @@ def turn_from_response(response: Any) -> AgentTurn:
         usage=_usage(response.usage),
         model=response.model,
         stop_reason=stop_reason,
+        builtin_tool_calls=builtin,
         provider_state=[item.model_dump(mode="json", exclude_none=True) for item in response.output],
     )
+
+
+def builtin_call_from_item(item: Any) -> BuiltinToolCall:
+    """Convert a `web_search_call` output item to the `BuiltinToolCall` it records."""
+    action = getattr(item, "action", None)
+    kind = getattr(action, "type", None)
+    error = None if item.status in ("completed", "in_progress", "searching") else f"web search {item.status}"
+    url = getattr(action, "url", None)
+    pages = [BuiltinSource(url=url)] if url else []
+
+    if kind == "open_page":
+        return BuiltinToolCall(name="open_page", id=item.id, sources=pages, error=error)
+    if kind == "find_in_page":
+        return BuiltinToolCall(name="find_in_page", id=item.id, queries=[action.pattern], sources=pages, error=error)
+
+    queries = list(getattr(action, "queries", None) or [])
+    query = getattr(action, "query", None)
+    if query and query not in queries:
+        queries.insert(0, query)
+    sources = [BuiltinSource(url=source.url) for source in getattr(action, "sources", None) or [] if getattr(source, "url", None)]
+    return BuiltinToolCall(name="web_search", id=item.id, queries=queries, sources=sources, error=error)
 
 
 def _usage(usage: Any) -> Usage:

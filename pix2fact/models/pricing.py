@@ -30,6 +30,7 @@ PRICES_ENV = "PIX2FACT_PRICES"
 # "gpt-5.4-2026-03-05", "claude-sonnet-4-5-20250929", "gemini-3-flash-preview", "...-latest".
 _VARIANT_SUFFIX = re.compile(r"^-(\d{4}-\d{2}-\d{2}|\d{8}|latest|preview(-[\w.-]+)?|exp(-[\w.-]+)?)$")
 _unpriced_logged: set[tuple[str, str]] = set()
+_price_errors_logged: set[str] = set()
 
 
 class Price(BaseModel):
@@ -105,6 +106,23 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
 def cost(provider: str, model: str | None, usage: Usage, table: PriceTable | None = None) -> float | None:
     """Return the cost of `usage` in USD from `table` (default: `load_prices()`), or None if unknown."""
     return (table or load_prices()).cost(provider, model, usage)
+
+
+def task_cost(provider: str | None, model: str | None, usage: Usage) -> float | None:
+    """Return the cost of one task's usage in USD, or None when it cannot be priced.
+
+    Unlike `cost`, an invalid user price file does not raise here. It is logged once and gives
+    None, so the task's record is still saved.
+    """
+    if not provider or not model:
+        return None
+    try:
+        return load_prices().cost(provider, model, usage)
+    except ConfigError as error:
+        if str(error) not in _price_errors_logged:
+            _price_errors_logged.add(str(error))
+            logger.warning("task costs are left empty: %s", error)
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -293,7 +293,8 @@ def scripted_claude(request: RecordedRequest) -> Reply:
     """Play a short, plausible Claude model for end-to-end runs.
 
     Turn 1 thinks, then looks (view_image and crop in parallel) or, without image tools,
-    searches; turn 2 calls answer. A request without tools (single-pass) gets the official
+    searches; turn 2 calls answer. With the server web search tool offered, turn 1 also
+    reports one search the API ran. A request without tools (single-pass) gets the official
     JSON schema as text.
     """
     body = request.json or {}
@@ -312,4 +313,6 @@ def scripted_claude(request: RecordedRequest) -> Reply:
         calls = [tool_use("web_search", {"query": "shop founded year"})]
     else:
         calls = [tool_use("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
-    return message_reply(thinking, *calls, **usage)
+    searched = turns_so_far == 0 and any(tool.get("name") == "web_search" and "type" in tool for tool in body.get("tools") or [])
+    searches = web_search_blocks("corner shop founded", "http://127.0.0.1:9/shop-history") if searched else []
+    return message_reply(thinking, *searches, *calls, **usage)

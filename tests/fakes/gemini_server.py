@@ -84,9 +84,12 @@ def gemini_response(
     candidates_tokens: int = 20,
     thoughts_tokens: int | None = None,
     cached_tokens: int | None = None,
+    grounding: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return a `GenerateContentResponse` with one candidate."""
+    """Return a `GenerateContentResponse` with one candidate; `grounding` is its `groundingMetadata`."""
     candidate: dict[str, Any] = {"finishReason": finish_reason, "index": 0}
+    if grounding is not None:
+        candidate["groundingMetadata"] = grounding
     if parts is not None:
         candidate["content"] = {"role": "model", "parts": parts}
     if finish_message:
@@ -106,6 +109,15 @@ def gemini_response(
 def gemini_reply(*parts: dict[str, Any], **options: Any) -> Reply:
     """Return a 200 reply carrying a `gemini_response` of `parts`."""
     return Reply(json=gemini_response(list(parts), **options))
+
+
+def grounding_metadata(queries: list[str], pages: list[tuple[str, str]]) -> dict[str, Any]:
+    """Return the `groundingMetadata` of a Google Search grounded reply: queries and (url, title) pages."""
+    return {
+        "webSearchQueries": queries,
+        "groundingChunks": [{"web": {"uri": url, "title": title}} for url, title in pages],
+        "searchEntryPoint": {"renderedContent": "<div>search suggestions</div>"},
+    }
 
 
 def error_reply(code: int, status: str, message: str, *, details: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Reply:
@@ -268,8 +280,9 @@ def scripted_gemini(request: RecordedRequest) -> Reply:
     """Play a short, plausible Gemini model for end-to-end runs.
 
     Turn 1 looks (view_image and crop in parallel, the first call carrying a thought
-    signature) or, without image tools, searches; turn 2 calls answer. A request without
-    tools (single-pass) gets the official JSON schema as text.
+    signature) or, without image tools, searches; turn 2 calls answer. With Google Search
+    offered, turn 1 also carries grounding metadata for one search. A request without tools
+    (single-pass) gets the official JSON schema as text.
     """
     body = request.json or {}
     names = [
@@ -292,4 +305,7 @@ def scripted_gemini(request: RecordedRequest) -> Reply:
     else:
         calls = [("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
     parts = [function_call(name, args, signature=signature if index == 0 else None) for index, (name, args) in enumerate(calls)]
+    searched = turns_so_far == 0 and any(field(tool, "googleSearch") is not None for tool in body.get("tools") or [])
+    if searched:
+        usage["grounding"] = grounding_metadata(["corner shop founded"], [("http://127.0.0.1:9/shop-history", "127.0.0.1")])
     return gemini_reply(*parts, **usage)

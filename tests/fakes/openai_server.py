@@ -41,9 +41,14 @@ def chat_completion(
     completion_tokens: int = 20,
     cached_tokens: int | None = None,
     reasoning_tokens: int | None = None,
+    citations: list[tuple[str, str]] = (),
 ) -> dict[str, Any]:
-    """Return a `chat.completion` object with one choice."""
-    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None, "annotations": []}
+    """Return a `chat.completion` object with one choice; `citations` are (url, title) `url_citation` annotations."""
+    annotations = [
+        {"type": "url_citation", "url_citation": {"url": url, "title": title, "start_index": 0, "end_index": len(text or "")}}
+        for url, title in citations
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": text, "refusal": None, "annotations": annotations}
     if tool_calls:
         message["tool_calls"] = tool_calls
     usage: dict[str, Any] = {
@@ -150,14 +155,16 @@ def reasoning_item(encrypted: str) -> dict[str, Any]:
     return {"type": "reasoning", "id": f"rs_{next(_ids)}", "summary": [], "encrypted_content": encrypted}
 
 
-def web_search_item(query: str) -> dict[str, Any]:
-    """Return a Responses `web_search_call` output item."""
-    return {
-        "type": "web_search_call",
-        "id": f"ws_{next(_ids)}",
-        "status": "completed",
-        "action": {"type": "search", "query": query},
-    }
+def web_search_item(query: str, sources: list[str] = (), *, action: dict[str, Any] | None = None, status: str = "completed") -> dict[str, Any]:
+    """Return a Responses `web_search_call` output item.
+
+    `sources` are the URLs the API lists when the request includes
+    "web_search_call.action.sources"; `action` replaces the search action (open_page, find_in_page).
+    """
+    search: dict[str, Any] = {"type": "search", "query": query}
+    if sources:
+        search["sources"] = [{"type": "url", "url": url} for url in sources]
+    return {"type": "web_search_call", "id": f"ws_{next(_ids)}", "status": status, "action": action or search}
 
 
 def responses_reply(
@@ -204,7 +211,8 @@ def scripted_model(request: RecordedRequest) -> Reply:
     """Play a short, plausible model for end-to-end runs, on Chat Completions or Responses.
 
     Turn 1 looks (view_image and crop in parallel) or, without image tools, searches; turn 2
-    answers. A request without tools (single-pass) gets the official JSON schema as text.
+    answers. With OpenAI's web_search tool offered, turn 1 also reports one built-in search. A
+    request without tools (single-pass) gets the official JSON schema as text.
     """
     body = request.json or {}
     responses_api = request.path.endswith("/responses")
@@ -233,5 +241,8 @@ def scripted_model(request: RecordedRequest) -> Reply:
         calls = [("answer", {"final_answer": SCRIPTED_ANSWER, "observation": "a sign", "search_queries": ["q"]})]
 
     if responses_api:
-        return responses_reply([function_call_item(name, arguments) for name, arguments in calls], cached_tokens=30, reasoning_tokens=7)
+        items = [function_call_item(name, arguments) for name, arguments in calls]
+        if turns_so_far == 0 and any(tool.get("type") == "web_search" for tool in body.get("tools", [])):
+            items.insert(0, web_search_item("corner shop founded", ["http://127.0.0.1:9/shop-history"]))
+        return responses_reply(items, cached_tokens=30, reasoning_tokens=7)
     return chat_reply(tool_calls=[tool_call(name, arguments) for name, arguments in calls], cached_tokens=30, reasoning_tokens=7)
