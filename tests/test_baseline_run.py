@@ -63,14 +63,18 @@ async def environment(sample_dir):
         yield env
 
 
-async def run_baseline(environment, task, folder):
+async def run_baseline(environment, task, folder, setting="agentic"):
     agent = BaselineAgent()
-    async with environment.toolset(task, setting="agentic", limits=agent.image_limits) as toolset:
+    async with environment.toolset(task, setting=setting, limits=agent.image_limits) as toolset:
         return await run_task(task, agent, toolset, RunStore(folder), Limits())
 
 
+def load_task(sample_dir, task_id):
+    return next(task for task in load_tasks(sample_dir / "tasks.jsonl", images_dir=sample_dir) if task.id == task_id)
+
+
 async def test_baseline_ignores_annotations(environment, sample_dir, tmp_path):
-    task = next(task for task in load_tasks(sample_dir / "tasks.jsonl", images_dir=sample_dir) if task.id == BLIND_TASK)
+    task = load_task(sample_dir, BLIND_TASK)
     blind = scrambled(task)
     assert blind.answer != task.answer
     assert blind.regions != task.regions
@@ -84,3 +88,14 @@ async def test_baseline_ignores_annotations(environment, sample_dir, tmp_path):
     assert original.answer is not None
     assert original.answer.final_answer == other.answer.final_answer
     assert original.answer.final_answer == task.answer
+
+
+async def test_baseline_reads_region_without_crop(environment, sample_dir, tmp_path):
+    task = load_task(sample_dir, BLIND_TASK)
+
+    record = await run_baseline(environment, task, tmp_path, setting="c4")
+
+    names = [event.name for event in record.tool_events()]
+    assert "crop" not in names, names
+    assert "web_search" in names, names
+    assert record.answer.final_answer == task.answer, record.answer

@@ -13,13 +13,16 @@ trajectory records it like any model's:
    When the page lacks it: `scroll` through further text pages, then `click_link` the links
    whose labels suit the kind ("Contact", "Visit", "History"...), with `go_back` in between.
 6. `answer` with the value and the evidence, or with [NO_DEFINITIVE_ANSWER] when nothing fits.
+
+Settings without the crop tool change step 2-3: c3 and c4 show the annotated region first, which
+is read directly (`panels.PanelReader`). Without web tools (c3) the name is read and reported,
+but the answer is [NO_DEFINITIVE_ANSWER]. With only the overview (c1, c2) the letters are too
+small to read, so it abstains at once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import re
 from typing import Any
 
 from pix2fact.agents.baseline.extract import Extraction, extract
@@ -33,23 +36,16 @@ from pix2fact.agents.baseline.matching import (
     page_mentions,
     rank_links,
 )
-from pix2fact.agents.baseline.ocr import Reading, read_panel_async
+from pix2fact.agents.baseline.ocr import Reading
+from pix2fact.agents.baseline.panels import PanelReader
 from pix2fact.agents.baseline.question import ParsedQuestion, parse_question
 from pix2fact.agents.baseline.report import Findings
-from pix2fact.agents.baseline.vision import Candidate, find_panels
 from pix2fact.procedural import ProceduralAgent
-from pix2fact.tools.answer import NO_ANSWER
 from pix2fact.tools.base import ToolResult
 
 logger = logging.getLogger(__name__)
 
-# Zoom so a panel's height becomes about this many output pixels: its name's capitals then
-# stand 30-60 px tall, where Tesseract reads best.
-TARGET_PANEL_PX = 240
-MIN_ZOOM = 2.0
-MAX_ZOOM = 8.0
-# A reading below this mean word confidence (0-100), or without a real word, is not a name.
-MIN_READING_CONFIDENCE = 50.0
+WEB_TOOLS = frozenset({"web_search", "open_url"})
 # Above this mean word confidence a reading is trusted letter for letter (see `_look_up`).
 CERTAIN_READING = 85.0
 # Tool calls kept in reserve below the loop's step limit, so the final `answer` always fits.
@@ -66,7 +62,7 @@ def _as_int(value: Any, option: str) -> int:
     return number
 
 
-class BaselineAgent(ProceduralAgent):
+class BaselineAgent(PanelReader, ProceduralAgent):
     """Answers Pix2Fact-style questions with colour search, Tesseract and rule-based reading.
 
     Args:
@@ -104,60 +100,21 @@ class BaselineAgent(ProceduralAgent):
     async def solve(self) -> None:
         question = parse_question(self.task.question)
         findings = Findings(question)
+        tools = {spec.name for spec in self.context.tools}
         if question.colour is None or question.kind is None:
             findings.note("The question names no panel colour or no known kind of fact, so there is nothing to look for.")
             await self._answer(findings, None)
             return
 
-        overview = self.context.overview.images[0].data
-        candidates = await asyncio.to_thread(
-            find_panels, overview, self.context.image_size, question.colour, question.position, self.max_candidates
-        )
-        if not candidates:
-            findings.note(f"No {question.colour} panel was found in the overview.")
-
-        for candidate in candidates:
-            if not self._room_for(3):
+        async for reading in self.readings(question, findings, tools):
+            if not WEB_TOOLS <= tools:
+                findings.note(f"This setting ({self.context.setting}) offers no web search and browser, so the fact cannot be looked up.")
                 break
-            reading = await self._read(candidate, findings)
-            if reading is None:
-                continue
             found = await self._look_up(reading, question, findings)
             if found is not None:
                 await self._answer(findings, found)
                 return
         await self._answer(findings, None)
-
-    async def _read(self, candidate: Candidate, findings: Findings) -> Reading | None:
-        """Crop one candidate and read its name line; None when no plausible name is read."""
-        width, height = self.context.image_size
-        left, top, right, bottom = candidate.box
-        panel_height = bottom - top
-        pad = max(6, round(0.15 * panel_height))
-        box = [max(0, left - pad), max(0, top - pad), min(width, right + pad), min(height, bottom + pad)]
-        max_output = 0.95 * self.image_limits.max_side
-        zoom = min(MAX_ZOOM, max(MIN_ZOOM, TARGET_PANEL_PX / panel_height), max_output / (box[2] - box[0]))
-
-        result = await self.use("crop", box=box, zoom=round(zoom, 2))
-        if result.is_error or not result.images:
-            findings.note(f"Cropping {box} failed: {result.error}")
-            return None
-        used = result.data["box"]
-        output_width, output_height = result.data["output_size"]
-        scale_x = output_width / (used[2] - used[0])
-        scale_y = output_height / (used[3] - used[1])
-        panel_box = (
-            round((left - used[0]) * scale_x),
-            round((top - used[1]) * scale_y),
-            round((right - used[0]) * scale_x),
-            round((bottom - used[1]) * scale_y),
-        )
-
-        reading = await read_panel_async(result.images[0].data, panel_box)
-        findings.read(candidate, result.data.get("crop_id", "?"), reading)
-        if reading.confidence < MIN_READING_CONFIDENCE or not re.search(r"[A-Za-z]{3,}", reading.text):
-            return None
-        return reading
 
     async def _look_up(self, reading: Reading, question: ParsedQuestion, findings: Findings) -> Extraction | None:
         """Search for the name read on the panel, open the matching sites and extract the fact.
@@ -193,19 +150,19 @@ class BaselineAgent(ProceduralAgent):
         for match in order_for_kind(matches, question.kind)[: self.max_sites]:
             if not self._room_for(2):
                 break
-            found = await self._read_site(match, name, question, findings)
+            found = await self._read_site(match, question, findings)
             if found is not None:
                 return found
         return None
 
-    async def _read_site(self, match: HitMatch, name: str, question: ParsedQuestion, findings: Findings) -> Extraction | None:
+    async def _read_site(self, match: HitMatch, question: ParsedQuestion, findings: Findings) -> Extraction | None:
         """Open a hit, check it names the entity, then read it and its most promising links."""
         page = await self.use("open_url", url=match.url)
         if page.is_error:
             findings.note(f"Opening {match.url} failed: {page.error}")
             return None
-        # After a fuzzy match the site's own spelling is the better name to check for.
-        entity = name if match.ratio == 1.0 else match.name
+        # The site's own spelling is the better name to check for after an OCR slip.
+        entity = match.name
         if not page_mentions(page_body(page.text), entity):
             findings.note(f'{page.data.get("url", match.url)} does not mention "{entity}"; skipped.')
             return None
@@ -218,16 +175,21 @@ class BaselineAgent(ProceduralAgent):
         site = host_of(page.data.get("url", match.url))
         seen = {page.data.get("url", match.url).rstrip("/")}
         links = rank_links(links_in(page.text), question.kind, site, seen)[: self.max_links]
-        for index, (link_id, label, url) in enumerate(links):
-            if not self._room_for(2 if index == 0 else 3):
+        # Link ids belong to the site's first page, so the browser goes back there between links.
+        # NOTE: links are followed one level deep only; a fact two clicks away is not reached.
+        away = False
+        for link_id, label, url in links:
+            if not self._room_for(3 if away else 2):
                 break
-            if index > 0:
+            if away:
                 back = await self.use("go_back")
                 if back.is_error:
                     break
+                away = False
             subpage = await self.use("click_link", link_id=link_id)
             if subpage.is_error:
                 continue
+            away = True
             findings.followed(label, subpage.data.get("url", url))
             found = await self._read_pages(subpage, question, entity, findings)
             if found is not None:
@@ -240,7 +202,7 @@ class BaselineAgent(ProceduralAgent):
         for _ in range(3):
             found = extract(question, page_body(page.text), entity)
             if found is not None:
-                findings.found(found, url)
+                findings.found_on(url)
                 return found
             if page.data.get("page", 1) >= page.data.get("pages", 1) or not self._room_for(1):
                 return None
@@ -251,7 +213,5 @@ class BaselineAgent(ProceduralAgent):
 
     async def _answer(self, findings: Findings, found: Extraction | None) -> None:
         fields = findings.answer_fields(found)
-        if found is None:
-            fields["final_answer"] = NO_ANSWER
         logger.info("task %s: baseline answers %r", self.task.id, fields["final_answer"])
         await self.use("answer", **fields)

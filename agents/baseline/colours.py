@@ -1,8 +1,8 @@
 """Colour names as CIELAB anchors, and the per-pixel colour classification built on them.
 
-Each English colour name a question may use gets one or more anchor colours, mostly CSS named
-colours that people call by that name (CSS "firebrick" and "crimson" are red to most readers,
-"saddlebrown" and "sienna" are brown), plus a few mid-tones between them. A pixel belongs to a name when its nearest
+Each English colour name a question may use gets one or more anchor colours. Most are CSS named
+colours that people call by that name: CSS "firebrick" and "crimson" are red to most readers,
+"saddlebrown" and "sienna" are brown. A few mid-tones fill the gaps between them. A pixel belongs to a name when its nearest
 anchor carries that name and lies within `MAX_DELTA_E`. Distances are CIE76 Delta E in CIELAB,
 which tracks perceived difference far better than RGB distance.
 """

@@ -1,7 +1,7 @@
 """Pull the asked fact out of a web page's text, by answer kind and the question's qualifiers.
 
-Every extractor scans the page line by line (long lines are split into sentences), finds values
-of its kind with a regular expression, and scores each by the words around it: a Saturday row
+Every extractor scans the page line by line, with long lines split into sentences. It finds
+values of its kind with a regular expression and scores each by the words around it: a Saturday row
 for Saturday hours, a "Membership enquiries" label for a membership email, "founded" for a
 founding year. Lines that name a different purpose (press contacts, a later restoration) are
 marked down. The best value wins when its score reaches the kind's minimum.
@@ -87,9 +87,9 @@ def _best(found: list[Extraction], minimum: float) -> Extraction | None:
     return best if best.score >= minimum else None
 
 
-def _other_purpose_penalty(line: str, wanted: tuple[str, ...]) -> float:
+def _other_purpose_penalty(line: str, purposes: tuple[str, ...]) -> float:
     lowered = line.lower()
-    return -2.0 if any(word in lowered and word not in wanted for word in OTHER_PURPOSE_WORDS) else 0.0
+    return -2.0 if any(word in lowered and word not in purposes for word in OTHER_PURPOSE_WORDS) else 0.0
 
 
 def extract_phone(lines: list[str], question: ParsedQuestion) -> Extraction | None:
@@ -105,14 +105,14 @@ def extract_phone(lines: list[str], question: ParsedQuestion) -> Extraction | No
 
 def extract_email(lines: list[str], question: ParsedQuestion) -> Extraction | None:
     found = []
-    wanted = question.purposes
+    purposes = question.purposes
     for line in lines:
         lowered = line.lower()
         for match in EMAIL.finditer(line):
-            score = 1.0 + 3.0 * sum(1 for word in wanted if word in lowered)
-            if not wanted and re.search(r"\b(?:general|enquiries|inquiries|info|contact)\b", lowered):
+            score = 1.0 + 3.0 * sum(1 for word in purposes if word in lowered)
+            if not purposes and re.search(r"\b(?:general|enquiries|inquiries|info|contact)\b", lowered):
                 score += 1.0
-            score += _other_purpose_penalty(line, wanted)
+            score += _other_purpose_penalty(line, purposes)
             found.append(Extraction(match.group(0).rstrip("."), line, score))
     return _best(found, 1.0)
 

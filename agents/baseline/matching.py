@@ -1,8 +1,8 @@
 """Match the name read on a panel against search hits, page text and link labels.
 
 Look-alike names are common ("Norcross Swim Club" and "Norcrosse Swim Club"), so an exact match
-of the normalised name always beats a fuzzy one, and a fuzzy match is accepted only when no
-exact one exists and it is very close (OCR may drop or swap a letter).
+of the normalised name always beats a fuzzy one. A fuzzy match counts only when no exact one
+exists and it is very close, because OCR may drop or swap a letter.
 """
 
 from __future__ import annotations
@@ -39,6 +39,19 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+# Letter groups Tesseract confuses in print ("rn" read as "m", "cl" as "d"), folded to one form so
+# an OCR slip still matches. Look-alike names differ by other letters, so they stay apart.
+OCR_CONFUSIONS = (("rn", "m"), ("cl", "d"), ("vv", "w"), ("0", "o"), ("1", "l"), ("5", "s"))
+
+
+def ocr_fold(text: str) -> str:
+    """Return the normalised text with OCR-confusable letter groups folded to one spelling."""
+    folded = normalise(text.replace("I", "l"))
+    for group, replacement in OCR_CONFUSIONS:
+        folded = folded.replace(group, replacement)
+    return folded
+
+
 def slug(text: str) -> str:
     """Return the name as a host label would spell it ("Park & Ride" -> "park-and-ride")."""
     return normalise(text).replace(" ", "-")
@@ -52,7 +65,8 @@ class HitMatch:
         rank: 0-based position of the hit in the search results.
         title: The hit's title.
         url: The hit's URL.
-        name: The title segment that matched, as the site spells the name.
+        name: The title segment that matched, as the site spells the name (the panel's
+            reading when only the host matched).
         ratio: 1.0 for an exact match of the normalised name, else the fuzzy ratio.
     """
 
@@ -67,17 +81,20 @@ def _segments(title: str) -> list[str]:
     return [part.strip() for part in re.split(r"\s[|\u2013\u2014:-]\s|\s*\|\s*", title) if part.strip()]
 
 
-def _title_match(title: str, wanted: str) -> tuple[str, float]:
-    """Return (segment, ratio) of the title segment closest to the normalised name `wanted`.
+def _title_match(title: str, name: str) -> tuple[str, float]:
+    """Return (segment, ratio) of the title segment closest to `name`.
 
-    A segment equal to the name, or containing it as whole words ("Welcome to X"), scores 1.0.
+    A segment equal to the name up to OCR confusions, or containing it as whole words
+    ("Welcome to X"), scores 1.0.
     """
+    expected = normalise(name)
+    folded = ocr_fold(name)
     best_name, best_ratio = "", 0.0
     for segment in _segments(title):
         normal = normalise(segment)
-        if normal == wanted or f" {wanted} " in f" {normal} ":
+        if f" {folded} " in f" {ocr_fold(segment)} ":
             return segment, 1.0
-        ratio = difflib.SequenceMatcher(None, normal, wanted).ratio()
+        ratio = difflib.SequenceMatcher(None, normal, expected).ratio()
         if ratio > best_ratio:
             best_name, best_ratio = segment, ratio
     return best_name, best_ratio
@@ -86,8 +103,8 @@ def _title_match(title: str, wanted: str) -> tuple[str, float]:
 def match_hits(name: str, hits: list[dict[str, str]]) -> tuple[list[HitMatch], list[HitMatch]]:
     """Split search hits into those that name `name` exactly and the closest fuzzy ones.
 
-    A hit matches exactly when a title segment is the name, or its host is the name's slug
-    ("hollins-park-and-ride.example"). Fuzzy matches are only the ones at the highest ratio,
+    A hit matches exactly when a title segment is the name (up to letters OCR confuses, see
+    `ocr_fold`), or its host is the name's slug ("hollins-park-and-ride.example"). Fuzzy matches are only the ones at the highest ratio,
     and at least `MIN_FUZZY_RATIO`; they may be look-alike entities rather than OCR slips.
 
     Args:
@@ -97,14 +114,13 @@ def match_hits(name: str, hits: list[dict[str, str]]) -> tuple[list[HitMatch], l
     Returns:
         (exact, fuzzy), each in search order.
     """
-    wanted = normalise(name)
-    wanted_slug = slug(name)
+    expected_slug = slug(name)
     exact: list[HitMatch] = []
     fuzzy: list[HitMatch] = []
     for rank, hit in enumerate(hits):
         title, url = hit.get("title", ""), hit.get("url", "")
-        best_name, best_ratio = _title_match(title, wanted)
-        if best_ratio < 1.0 and host_of(url).split(".")[0] == wanted_slug:
+        best_name, best_ratio = _title_match(title, name)
+        if best_ratio < 1.0 and host_of(url).split(".")[0] == expected_slug:
             best_name, best_ratio = name, 1.0
         if best_ratio == 1.0:
             exact.append(HitMatch(rank, title, url, best_name, 1.0))

@@ -1,6 +1,6 @@
 """Read the name on a cropped panel with Tesseract.
 
-A panel holds a name line and often a smaller tagline under it ("All welcome", "per 100 g").
+A panel contains a name line and often a smaller tagline under it ("All welcome", "per 100 g").
 The name is taken to be the line in the tallest, Title Case letters (`name_score`). Tesseract runs on a few deterministic
 preprocessing variants (grayscale, grayscale inverted when the paint is dark, and an Otsu
 threshold), and the reading with the best mean word confidence wins.
@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 MIN_WORD_CONFIDENCE = 40.0
 # A reading this confident is kept without trying the remaining preprocessing variants.
 GOOD_CONFIDENCE = 90.0
+# The LSTM engine (--oem 1) reading the image as one uniform block of text (--psm 6): a panel
+# is two or three short lines, which the default page segmentation often splits into noise.
 TESSERACT_CONFIG = "--oem 1 --psm 6"
 MARGIN_PX = 16
 # The panel's rim, as a fraction of its height, is cut off before reading, so its edges are not
@@ -36,7 +38,7 @@ _WORD_EDGE = re.compile(r"^[^\w&]+|[^\w&.']+$")
 
 @dataclass(frozen=True)
 class Reading:
-    """The tallest text line Tesseract found in one image.
+    """The line Tesseract read that most looks like the panel's name (see `name_score`).
 
     Attributes:
         text: The line's words joined by single spaces ("" when nothing was read).
@@ -95,7 +97,13 @@ def _with_margin(image: Image.Image) -> Image.Image:
 
 def _lines(image: Image.Image) -> list[tuple[str, float, float]]:
     """Return (text, mean confidence, median word height) per line Tesseract finds."""
-    data = pytesseract.image_to_data(image, config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
+    try:
+        data = pytesseract.image_to_data(image, config=TESSERACT_CONFIG, output_type=pytesseract.Output.DICT)
+    except pytesseract.TesseractNotFoundError as error:
+        raise RuntimeError(
+            "the baseline agent reads panels with the tesseract program, which is not installed or not on "
+            "PATH; install it with `apt-get install tesseract-ocr` (Debian/Ubuntu)"
+        ) from error
     grouped: dict[tuple[int, int, int], list[tuple[str, float, int]]] = {}
     for index, raw in enumerate(data["text"]):
         word = raw.strip() if raw.strip() == "&" else _WORD_EDGE.sub("", raw.strip())
@@ -124,13 +132,14 @@ def name_score(line: tuple[str, float, float], tallest: float) -> float:
     return height / tallest + 0.5 * title_case + confidence / 1000
 
 
-def read_panel(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None) -> Reading:
+def read_panel(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None, scale: float = 1.0) -> Reading:
     """Read the name line of a panel from an encoded crop (blocking; see `read_panel_async`).
 
     Args:
         jpeg: The encoded crop.
         panel_box: Where the panel lies in the crop's pixels; the surroundings are cut off so
             an awning or a wall does not confuse Tesseract. None reads the whole crop.
+        scale: Enlargement applied before reading, for images not already zoomed by `crop`.
     """
     image = Image.open(io.BytesIO(jpeg)).convert("RGB")
     if panel_box is not None:
@@ -139,6 +148,8 @@ def read_panel(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None) 
         inner = (max(0, left + rim), max(0, top + rim), min(image.width, right - rim), min(image.height, bottom - rim))
         if inner[2] - inner[0] > 8 and inner[3] - inner[1] > 8:
             image = image.crop(inner)
+    if scale > 1.0:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
 
     best = Reading("", 0.0, 0.0, "none")
     for variant, prepared in preprocess(image):
@@ -156,6 +167,6 @@ def read_panel(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None) 
     return best
 
 
-async def read_panel_async(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None) -> Reading:
+async def read_panel_async(jpeg: bytes, panel_box: tuple[int, int, int, int] | None = None, scale: float = 1.0) -> Reading:
     """Run `read_panel` in a worker thread so other tasks keep running during Tesseract."""
-    return await asyncio.to_thread(read_panel, jpeg, panel_box)
+    return await asyncio.to_thread(read_panel, jpeg, panel_box, scale)

@@ -90,7 +90,7 @@ class Position:
 
 @dataclass(frozen=True)
 class ParsedQuestion:
-    """What `parse_question` read from a question. Empty fields mean "not stated"."""
+    """The fields `parse_question` reads from a question. Empty fields mean "not stated"."""
 
     text: str
     colour: str | None

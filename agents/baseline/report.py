@@ -7,7 +7,7 @@ from typing import Any
 from pix2fact.agents.baseline.extract import Extraction
 from pix2fact.agents.baseline.ocr import Reading
 from pix2fact.agents.baseline.question import ParsedQuestion
-from pix2fact.agents.baseline.vision import Candidate
+from pix2fact.tools.answer import NO_ANSWER
 
 
 class Findings:
@@ -25,12 +25,13 @@ class Findings:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
-    def read(self, candidate: Candidate, crop_id: str, reading: Reading) -> None:
+    def read(self, place: str, reading: Reading) -> None:
+        """Record a reading of the panel at `place` (a box and the image it was read from)."""
         colour = self.question.colour or "asked"
         where = f" in the {self.question.position.phrase} part of the photo" if self.question.position else ""
         text = f'"{reading.text}"' if reading.text else "no legible text"
         self.readings.append(
-            f"A {colour} panel{where} at {list(candidate.box)} (original pixels); crop {crop_id} reads {text} "
+            f"A {colour} panel{where} at {place} reads {text} "
             f"(Tesseract, {reading.variant} image, confidence {reading.confidence:.0f})."
         )
 
@@ -44,11 +45,11 @@ class Findings:
     def followed(self, label: str, url: str) -> None:
         self.pages.append(f'followed "{label}" to {url}')
 
-    def found(self, extraction: Extraction, url: str) -> None:
+    def found_on(self, url: str) -> None:
         self.source_url = url
 
     def answer_fields(self, found: Extraction | None) -> dict[str, Any]:
-        """Return the `answer` tool's arguments: the value (if found) and the evidence trail."""
+        """Return the `answer` tool's arguments: the value, or NO_ANSWER, and the evidence trail."""
         question = self.question
         qualifiers = [value for value in (question.weekday, question.item, question.event, question.role) if value]
         qualifiers += list(question.purposes)
@@ -65,7 +66,7 @@ class Findings:
         trail = "; ".join(self.pages + self.notes)
         if found is None:
             comprehensive = f"No page stated the fact. Steps: {trail or 'none'}."
-            final = ""
+            final = NO_ANSWER
         else:
             comprehensive = (
                 f'{self.entity}: {self.source_url} states "{found.evidence}", so the answer is {found.value}. '

@@ -1,9 +1,10 @@
 """Find the painted panels of a named colour in the overview image.
 
 The steps: classify every overview pixel by colour name (`colours.colour_mask`), label the
-connected regions of the requested colour, keep those shaped like a sign or label (solid,
-wider than tall, neither a speck nor a wall), and rank them by how well they fill their
-bounding box, how close their colour is, and whether they sit where the question says.
+connected regions of the requested colour in three masks (loose, tight, and loose without
+edges), keep those shaped like a sign or label (solid, wider than tall, neither a speck nor a
+wall), and rank them by whether they carry text, how well they fill their bounding box, how
+close their colour is, and whether they sit where the question says.
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ MIN_FILL = 0.45
 # A panel carries a name, so part of its inside contrasts with the paint. Blank patches of the
 # same colour (product labels, windows) have almost none of this "ink".
 MIN_INK = 0.015
+# CIELAB lightness difference from the paint's median that counts as ink.
+INK_CONTRAST = 25.0
 # Delta E of the tight second mask: paint plus JPEG and grain noise stays well within it.
 TIGHT_DELTA_E = 12.0
-INK_CONTRAST = 25.0
+# Lightness step (CIELAB L*, over two pixels) that counts as an edge: a panel's rim or letters,
+# well above the grain inside uniform paint.
+EDGE_STEP = 10.0
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ def label_runs(mask: np.ndarray) -> list[tuple[int, int, int, int, int]]:
 
 
 def _ink_fraction(lightness: np.ndarray, region: np.ndarray) -> float:
-    """Return the share of the box's inner part whose lightness stands apart from the paint."""
+    """Return the share of the box's inner part whose lightness differs from the paint's."""
     height, width = lightness.shape
     inner = (slice(height // 5, height - height // 5), slice(width // 10, width - width // 10))
     paint = float(np.median(lightness[region]))
@@ -138,10 +143,12 @@ def find_panels(overview_jpeg: bytes, image_size: tuple[int, int], colour: str, 
     lab = srgb_to_lab(np.asarray(image))
     loose, distance = colour_mask(lab, colour)
 
-    # A panel next to a surface of a similar shade (a grey sign on a dark grey awning) merges
-    # with it under the loose mask. Its own paint is uniform, so a tight mask cuts it free.
+    # A panel next to a surface of a similar shade (a grey sign on a dark grey awning, a grey
+    # label on a grey shelf) merges with it under the loose mask. Its own paint is uniform, so
+    # a tight mask cuts it free, and so does removing the edges its rim draws.
+    edges = edge_map(lab[..., 0])
     candidates: list[Candidate] = []
-    for mask in (loose, loose & (distance <= TIGHT_DELTA_E)):
+    for mask in (loose, loose & (distance <= TIGHT_DELTA_E), loose & ~edges):
         for found in _panels_in(mask, distance, lab, position, image_size):
             same = [index for index, kept in enumerate(candidates) if _overlap(found.box, kept.box) > 0.8]
             if not same:
@@ -151,6 +158,15 @@ def find_panels(overview_jpeg: bytes, image_size: tuple[int, int], colour: str, 
 
     candidates.sort(key=lambda candidate: -candidate.score)
     return candidates[:limit]
+
+
+def edge_map(lightness: np.ndarray) -> np.ndarray:
+    """Mark pixels where CIELAB lightness changes by more than `EDGE_STEP` across a neighbour pair."""
+    horizontal = np.zeros_like(lightness, dtype=bool)
+    vertical = np.zeros_like(lightness, dtype=bool)
+    horizontal[:, 1:-1] = np.abs(lightness[:, 2:] - lightness[:, :-2]) > EDGE_STEP
+    vertical[1:-1, :] = np.abs(lightness[2:, :] - lightness[:-2, :]) > EDGE_STEP
+    return horizontal | vertical
 
 
 def _overlap(first: tuple[int, int, int, int], second: tuple[int, int, int, int]) -> float:
@@ -188,9 +204,13 @@ def _panels_in(mask: np.ndarray, distance: np.ndarray, lab: np.ndarray, position
         ink = _ink_fraction(lab[top:bottom, left:right, 0], region)
         centre = ((left + right) / 2 / width, (top + bottom) / 2 / height)
         in_place = position is not None and position.contains(*centre)
-        # Fill and colour closeness decide among look-alikes; the stated position outranks both.
-        score = fill - delta_e / 60 + (1.0 if ink >= MIN_INK else 0.0) + (2.0 if in_place else 0.0)
-        if position is not None and not in_place:
+        # Text and the stated position weigh most; fill and colour closeness decide among the rest.
+        score = fill - delta_e / 60
+        if ink >= MIN_INK:
+            score += 1.0
+        if in_place:
+            score += 2.0
+        elif position is not None:
             score -= position.distance(*centre)
         original = (
             max(0, int(left * scale_x)),
