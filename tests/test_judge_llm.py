@@ -1,4 +1,4 @@
-"""The LLM judge through the real openai and anthropic SDKs, against fakes on 127.0.0.1.
+"""The LLM judge through the real openai, anthropic and google-genai SDKs, against fakes on 127.0.0.1.
 
 Covers reply parsing, retries of unreadable replies, provider failures (ungradable, never
 wrong), the on-disk cache and its key, `both` mode, and the optional LLM attribution.
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fakes.anthropic_server import AnthropicServer, message_reply, text_block
 from fakes.base import FakeServer
+from fakes.gemini_server import GeminiServer, gemini_reply, text_part
 from fakes.openai_server import chat_reply, error_reply
 from judge_fakes import FAKE_KEY, FakeJudge
 
@@ -219,6 +220,22 @@ async def test_anthropic_judge(monkeypatch, tmp_path):
     assert server.rejected == []
     assert server.requests[0].path == "/v1/messages"
     assert server.requests[0].json["model"] == "claude-judge"
+    assert_no_key(tmp_path)
+
+
+async def test_gemini_judge(monkeypatch, tmp_path):
+    for name in ("GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    with GeminiServer([gemini_reply(text_part("True. Both give 10:00 to 15:00 on Saturday."))]) as server:
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", server.url)
+        grader = LLMGrader(LLMModel.parse("gemini:gemini-judge"), JudgementCache(tmp_path))
+        grade = await grader.grade("Saturday 10am-3pm", "10:00-15:00", question="When does it open on Saturday?")
+        await grader.aclose()
+
+    assert grade.verdict == "correct"
+    assert server.rejected == []
+    assert "gemini-judge:generateContent" in server.requests[0].path
     assert_no_key(tmp_path)
 
 

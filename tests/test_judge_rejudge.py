@@ -111,7 +111,7 @@ def test_rejudge_writes_versioned_file(run_copy):
     assert added[0].suffix == ".jsonl"
     assert added[0].read_bytes() == (run_copy / "verdicts.jsonl").read_bytes()
     assert "graded 6 task(s) with judge rule-1.0" in output
-    assert "5 of 6 task(s) failed (judge rule-1.0)" in output
+    assert "5 of 6 task(s) have a failure class (judge rule-1.0)" in output
 
 
 def test_rejudge_is_byte_identical(run_copy):

@@ -103,7 +103,7 @@ def print_failure_report(report: FailureReport, console: Console) -> None:
         return
     shown = [figures for figures in report.classes if figures.count or figures.also]
 
-    console.print(f"{report.failed} of {report.total} task(s) failed (judge {report.judge_version})")
+    console.print(f"{report.failed} of {report.total} task(s) have a failure class (judge {report.judge_version})")
     table = Table(title="Failure classes")
     for name in ("class", "tasks", "share", "95% CI", "also"):
         table.add_column(name, justify="left" if name == "class" else "right")
