@@ -136,7 +136,9 @@ def print_failure_report(report: FailureReport, console: Console) -> None:
 
     for figures in report.classes:
         for example in figures.examples:
-            mark = "" if example.confirmed is None else (" [confirmed]" if example.confirmed else " [unconfirmed]")
+            mark = ""
+            if example.confirmed is not None:
+                mark = " [confirmed]" if example.confirmed else " [unconfirmed]"
             source = " (LLM reading)" if example.attribution_source == "llm" else ""
             console.print(
                 f"  {figures.name}{source}{mark}: {example.task_id} (epoch {example.epoch}) answered {example.answer!r}, "
