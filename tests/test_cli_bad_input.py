@@ -117,3 +117,15 @@ def test_task_file_without_web_says_what_to_pass(cli, tmp_path, dataset):
 
     assert result.code == 2
     assert "--web" in result.output
+
+
+def test_bad_price_file_fails_before_any_task(cli, tmp_path, monkeypatch, sample_dir):
+    prices = tmp_path / "prices.json"
+    prices.write_text("{oops")
+    monkeypatch.setenv("PIX2FACT_PRICES", str(prices))
+
+    result = cli("run", "--agent", TEST_AGENT, "--limit", "1", "--out", tmp_path / "out")
+
+    assert result.code == 2
+    assert "invalid price table" in result.output
+    assert not (tmp_path / "out").exists()

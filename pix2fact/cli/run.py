@@ -15,6 +15,7 @@ from pix2fact.cli.web import add_web_arguments, web_config
 from pix2fact.datasets import SAMPLE, resolve_tasks
 from pix2fact.errors import ConfigError
 from pix2fact.judge.spec import JudgeSpec
+from pix2fact.models.pricing import load_prices
 from pix2fact.leaderboard import summarize_run
 from pix2fact.loop import Limits
 from pix2fact.plugins import parse_options
@@ -55,6 +56,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def execute(args: argparse.Namespace, console: Console) -> int:
     judge = JudgeSpec.parse(args.judge)  # a bad --judge fails before any task runs
+    load_prices()  # so does a bad PIX2FACT_PRICES file, instead of after the run
     config = build_config(args)
     prepared = prepare_run(config)
     _log_to_run_folder(prepared.store.folder)

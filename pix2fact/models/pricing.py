@@ -148,5 +148,5 @@ def _parse(text: str, origin: str) -> list[Price]:
         detail = str(error).splitlines()[0]
         raise ConfigError(
             f"invalid price table {origin}: {detail}; expected {{\"prices\": [{{provider, model, input, "
-            "output, cached_input, date, source}}, ...]}} in USD per million tokens"
+            "output, cached_input, date, source}, ...]} in USD per million tokens"
         ) from None

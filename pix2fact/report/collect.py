@@ -110,6 +110,10 @@ def collect_task(run: RunData, record: TaskRecord, images: ImageWriter) -> TaskR
 
     for event in record.events:
         report.steps.append(_step(event))
+        if isinstance(event, ModelTurnEvent):
+            for call in event.builtin_tool_calls:
+                for query in call.queries or ["(query not reported)"]:
+                    report.queries.append((query, f"built-in {call.name}", len(call.sources)))
         if not isinstance(event, ToolEvent) or event.error:
             continue
         if event.name == "crop" and "box" in event.data:
