@@ -147,8 +147,11 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     return PreparedRun(config, run_id, store, manifest, pending, finished, probe.image_limits)
 
 
-async def execute_run(prepared: PreparedRun, progress: Progress | None = None) -> RunOutcome:
-    """Run the pending tasks, then judge the whole run. Finished tasks stay saved if interrupted."""
+async def execute_run(prepared: PreparedRun, progress: Progress | None = None, judge: Any = "rule") -> RunOutcome:
+    """Run the pending tasks, then judge the whole run. Finished tasks stay saved if interrupted.
+
+    An interrupted run is judged with the rules only, so Ctrl-C never waits on an LLM judge.
+    """
     config = prepared.config
     tasks_by_id = {task.id: task for task in config.tasks}
     if progress:
@@ -165,7 +168,7 @@ async def execute_run(prepared: PreparedRun, progress: Progress | None = None) -
         prepared.manifest["finished_at"] = datetime.now(timezone.utc).isoformat()
         prepared.manifest["status"] = "interrupted" if interrupted else "finished"
         prepared.store.write_manifest(prepared.manifest)
-        judge_run(prepared.store)
+        judge_run(prepared.store, "rule" if interrupted else judge)
 
     return RunOutcome(run_id=prepared.run_id, folder=prepared.store.folder, ran=ran, skipped=len(prepared.finished))
 

@@ -19,7 +19,7 @@ from pix2fact.models.pricing import load_prices
 from pix2fact.leaderboard import summarize_run
 from pix2fact.loop import Limits
 from pix2fact.plugins import parse_options
-from pix2fact.runner import RunConfig, execute_run, judge_run, prepare_run
+from pix2fact.runner import RunConfig, execute_run, prepare_run
 from pix2fact.store import RunStore
 from pix2fact.toolset import SETTINGS
 
@@ -65,14 +65,12 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     progress = RunProgress(console)
     try:
         with progress:
-            outcome = asyncio.run(execute_run(prepared, progress))
+            outcome = asyncio.run(execute_run(prepared, progress, judge))
     except KeyboardInterrupt:
         saved = len(prepared.store.load_records().records)
         console.print(f"[yellow]Interrupted.[/] {saved} finished task(s) are saved in {prepared.store.folder}; run the same command again to resume.")
         return 130
 
-    if judge.uses_llm:
-        judge_run(prepared.store, judge)
     summary = summarize_run(outcome.folder)
     print_leaderboard([summary], console)
     console.print(f"Trajectories, crops and verdicts: {outcome.folder}")
