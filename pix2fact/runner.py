@@ -282,6 +282,7 @@ def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: 
         "agent": config.agent,
         "agent_name": agent.name,
         "agent_config": agent.config(),
+        "agent_options": redact_options(config.agent_options),
         "model": agent.model,
         "setting": config.setting,
         "coords": config.coords,
@@ -316,6 +317,15 @@ def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: 
     manifest["tasks"]["count"] = len(read_run_tasks(store))
     store.write_manifest(manifest)
     return manifest
+
+
+# Option names that may carry a credential; their values never reach the manifest.
+_SECRET_NAME = re.compile(r"key|token|secret|password|credential|auth", re.IGNORECASE)
+
+
+def redact_options(options: dict[str, Any]) -> dict[str, str]:
+    """Return the agent options as given on the command line, with credential-like values hidden."""
+    return {name: "<redacted>" if _SECRET_NAME.search(name) else str(value) for name, value in sorted(options.items())}
 
 
 def _merge_tasks_copy(store: RunStore, tasks: list[Task]) -> None:

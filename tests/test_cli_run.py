@@ -150,3 +150,19 @@ def test_sigkill_mid_run_resumes_without_loss_or_duplicates(tmp_path, sample_dir
     assert len(set(task_ids)) == 6
     assert after[: len(before)] == before, "finished records must not be rewritten"
     assert f"{len(finished_before)} already finished" in resumed.stdout
+
+
+def test_manifest_keeps_agent_options(cli, tmp_path, sample_dir):
+    result = cli("run", "--agent", TEST_AGENT, "-A", "reply=42", "--limit", "1", "--out", tmp_path)
+
+    assert result.code == 0, result.output
+    manifest = RunStore(run_folder(tmp_path)).read_manifest()
+    assert manifest["agent_options"] == {"reply": "42"}
+
+
+def test_redact_options_hides_credentials():
+    from pix2fact.runner import redact_options
+
+    shown = redact_options({"api_key": "sk-secret", "AUTH_TOKEN": "t", "temperature": 0.2})
+
+    assert shown == {"AUTH_TOKEN": "<redacted>", "api_key": "<redacted>", "temperature": "0.2"}
