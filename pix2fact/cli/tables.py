@@ -45,6 +45,8 @@ def print_leaderboard(summaries: list[RunSummary], console: Console) -> None:
     methods = [method for method in CI_LEGEND if any(summary.ci_method == method for summary in summaries)]
     legend = "; ".join(f"{method}: {CI_LEGEND[method]}" for method in methods)
     console.print(f"[dim]accuracy = correct / graded. ungraded: no answer because of a harness fault, or no gold answer; these are left out of accuracy. harness: tasks with a harness fault. 95% CI by {legend}[/]")
+    judges = sorted({summary.judge_version or "not judged" for summary in summaries})
+    console.print(f"[dim]verdicts from the newest judge pass of each run (verdicts.jsonl): {', '.join(judges)}[/]", highlight=False)
     if any(summary.epochs > 1 for summary in summaries):
         console.print(_table("Epochs (pass@k: unbiased estimate, k = epochs)", EPOCH_COLUMNS, summaries, labels))
     console.print(_table("Effort per task (means; time is the total of task times)", EFFORT_COLUMNS, summaries, labels))
