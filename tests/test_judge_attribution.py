@@ -324,3 +324,17 @@ def test_gold_number_needs_key_term():
 
     assert judge_record(task, unrelated).signals.gold_in_tool_results is False
     assert judge_record(task, related).signals.gold_in_tool_results is True
+
+
+def test_builtin_search_queries_count_as_searches():
+    from pix2fact.agent import BuiltinToolCall
+
+    trajectory = Trajectory().crop(ON_REGION)
+    trajectory.step += 1
+    calls = [BuiltinToolCall(name="web_search", queries=["Blue Door cafe Camden", "Blue Door cafe Camden phone"])]
+    trajectory.events.append(ModelTurnEvent(step=trajectory.step, text="", builtin_tool_calls=calls))
+    record = trajectory.record("020 7946 0000")
+
+    verdict = judge_record(make_task(), record)
+
+    assert verdict.signals.distinct_queries == 2

@@ -138,6 +138,14 @@ def _search_counts(record: TaskRecord) -> tuple[list[str], int, int]:
     reformulations = 0
     needs_new_query = False
     for event in record.events:
+        if isinstance(event, ModelTurnEvent):
+            # Searches the provider ran itself (builtin-search setting) count like harness searches.
+            for call in event.builtin_tool_calls:
+                for text in call.queries if call.name == "web_search" else []:
+                    query = " ".join(text.split()).casefold()
+                    if query and query not in queries:
+                        queries.append(query)
+            continue
         if not isinstance(event, ToolEvent):
             continue
         if event.name in _PAGE_TOOLS and not event.error:
