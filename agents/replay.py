@@ -46,11 +46,6 @@ class _SavedRun:
         if not self.records:
             raise ConfigError(f"replay: {folder} contains no finished task to replay; pass a run folder with finished tasks")
         self.image_limits = run_image_limits(self.manifest, list(self.records.values()))
-        # Epochs already handed out per task id, for runs whose loop does not pass the epoch.
-        self.claimed: dict[str, set[int]] = {}
-
-    def epochs(self, task_id: str) -> list[int]:
-        return sorted(epoch for recorded_id, epoch in self.records if recorded_id == task_id)
 
 
 # Runs read so far, keyed by folder and the trajectory file's size and modification time, so
@@ -72,9 +67,8 @@ class ReplayAgent(Agent):
 
     Args:
         source: The run folder to replay (the part after `replay:`).
-        epoch: Replay this recorded epoch for every task. By default the loop's epoch is used
-            when the agent context has one. Otherwise each task's recorded epochs are handed out
-            in order, one per start.
+        epoch: Replay this recorded epoch for every task. By default each task replays the
+            recording of the epoch the loop is running.
     """
 
     name = "replay"
@@ -119,23 +113,8 @@ class ReplayAgent(Agent):
         self._first_mismatch: str | None = None
 
     def _choose_epoch(self, task_id: str, context: AgentContext) -> int:
-        loop_epoch = getattr(context, "epoch", None)
-        if self.epoch is not None:
-            return self.epoch
-        if isinstance(loop_epoch, int):
-            return loop_epoch
-
-        # NOTE: without the epoch from the loop, recorded epochs are handed out in start order.
-        # With several epochs and concurrency, a later epoch may start first and get the wrong
-        # recording; pass -A epoch=N, or --concurrency 1, for multi-epoch replays.
-        recorded = self._run.epochs(task_id) or [1]
-        claimed = self._run.claimed.setdefault(task_id, set())
-        free = [epoch for epoch in recorded if epoch not in claimed]
-        if not free:
-            claimed.clear()
-            free = recorded
-        claimed.add(free[0])
-        return free[0]
+        """Return the recorded epoch to replay: `-A epoch=N` if given, else the loop's epoch."""
+        return self.epoch if self.epoch is not None else context.epoch
 
     async def step(self, results: list[ToolOutcome]) -> AgentTurn:
         if self._next > 0:

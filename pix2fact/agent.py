@@ -116,6 +116,8 @@ class AgentContext(BaseModel):
     # The crop tool's box convention: "pixels" ([left, top, right, bottom] in original pixels)
     # or "norm1000" ([ymin, xmin, ymax, xmax] from 0 to 1000).
     coords: CoordinateSystem = "pixels"
+    # Which repetition of the task this is (1 unless the run uses --epochs).
+    epoch: int = 1
 
 
 class Agent(ABC):

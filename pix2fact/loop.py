@@ -100,6 +100,7 @@ async def run_task(
                 max_steps=limits.max_steps,
                 setting=toolset.setting,
                 coords=toolset.coords,
+                epoch=epoch,
             )
             await agent.start(task.view(), context)
             await _drive(task, agent, toolset, store, limits, state)
