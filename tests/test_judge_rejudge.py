@@ -183,7 +183,7 @@ def test_run_with_judge_both(judge_server, tmp_path, sample_dir):
     assert verdicts["sample-002"].failure == "shallow_search"
     assert len(judge_server.requests) == 1
     names = sorted(path.name.split("__")[0] for path in (folder / "verdicts").iterdir())
-    assert names == ["rule-1.0", "rule-1.0+llm-p1+openai-gpt-judge"]
+    assert names == ["rule-1.0+llm-p1+openai-gpt-judge"]  # one pass, with the chosen grader
     assert_no_key(folder, tmp_path / "judge-cache", output)
 
 

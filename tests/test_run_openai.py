@@ -165,16 +165,14 @@ def test_compatible_missing_url_names_option(cli, monkeypatch, tmp_path):
     assert "OPENAI_BASE_URL" in result.output
 
 
-def test_bad_price_file_leaves_cost_empty(cli, openai_fake, monkeypatch, tmp_path, caplog):
+def test_bad_price_file_stops_before_any_task(cli, openai_fake, monkeypatch, tmp_path):
     prices = tmp_path / "broken-prices.json"
     prices.write_text("{not json", encoding="utf-8")
     monkeypatch.setenv("PIX2FACT_PRICES", str(prices))
 
-    cli("run", "--agent", "gpt", "--tasks", "sample", "--limit", "1", "--setting", "c1", "--out", tmp_path / "out")
+    result = cli("run", "--agent", "gpt", "--tasks", "sample", "--limit", "1", "--setting", "c1", "--out", tmp_path / "out")
 
-    record = read_records(run_folder(tmp_path / "out"))[0]
-    assert record["status"] in ("answered", "text_answer")
-    assert record["cost_usd"] is None
-    warnings = [entry.getMessage() for entry in caplog.records if entry.levelno == logging.WARNING and "task costs" in entry.getMessage()]
-    assert len(warnings) == 1
-    assert "invalid price table" in warnings[0]
+    assert result.code == 2
+    assert "invalid price table" in result.output
+    assert not (tmp_path / "out").exists()
+    assert openai_fake.requests == []
