@@ -23,8 +23,8 @@ import PIL
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from pix2fact.tools.base import ImageLimits
-from pix2fact.tools.image_decode import DECODED_IMAGES, load_image
-from pix2fact.tools.image_encode import encode_jpeg, fit_within, render_region
+from pix2fact.tools.image.decode import DECODED_IMAGES, load_image
+from pix2fact.tools.image.encode import encode_jpeg, fit_within, render_region
 
 WIDTH, HEIGHT = 3840, 2160
 

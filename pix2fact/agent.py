@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from pix2fact.tasks.model import TaskView
 from pix2fact.tools.base import ImageLimits, ToolResult, ToolSpec
-from pix2fact.tools.image_boxes import CoordinateSystem
+from pix2fact.tools.image.boxes import CoordinateSystem
 
 
 class Usage(BaseModel):

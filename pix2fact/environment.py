@@ -16,7 +16,7 @@ from pix2fact.tasks.model import Task
 from pix2fact.toolset import GROUND_TRUTH_SETTINGS, Toolset, ground_truth_box, setting_families
 from pix2fact.tools.answer import AnswerTool
 from pix2fact.tools.archive import WebArchive
-from pix2fact.tools.archive_recorder import PageRecorder
+from pix2fact.tools.archive.recorder import PageRecorder
 from pix2fact.tools.base import ImageLimits, ToolResult
 from pix2fact.tools.browser import BrowserPool, browser_tools
 from pix2fact.tools.image import ImageTools, crop_region

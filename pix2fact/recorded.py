@@ -30,7 +30,7 @@ from typing import Any
 from pix2fact.errors import ConfigError
 from pix2fact.store import RunStore
 from pix2fact.tools.base import ImageBlob, Tool, ToolError, ToolResult, ToolSpec
-from pix2fact.tools.browser_tools import SPECS as BROWSER_SPECS
+from pix2fact.tools.browser.tools import SPECS as BROWSER_SPECS
 from pix2fact.tools.search import SearchTool
 from pix2fact.tools.web import SearchBackend
 from pix2fact.trajectory import TaskRecord, ToolEvent

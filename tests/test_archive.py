@@ -16,7 +16,7 @@ from PIL import Image
 
 from pix2fact.store import RunStore
 from pix2fact.tools.archive import ArchivedPage, ArchiveSearch, ArchiveSource, RecordingSearch, SearchRecord, WebArchive
-from pix2fact.tools.archive_recorder import PageRecorder, decode_body
+from pix2fact.tools.archive.recorder import PageRecorder, decode_body
 from pix2fact.tools.base import ToolError
 from pix2fact.tools.browser import BrowserPool
 from pix2fact.tools.urlguard import UrlGuard

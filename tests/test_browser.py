@@ -12,8 +12,8 @@ import pytest
 
 from pix2fact.tools.base import Tool, ToolError
 from pix2fact.tools.browser import BrowserFault, BrowserPool, BrowserSession, browser_tools
-from pix2fact.tools.browser_proxy import GuardProxy
-from pix2fact.tools.browser_text import MAX_TEXT_CHARS
+from pix2fact.tools.browser.proxy import GuardProxy
+from pix2fact.tools.browser.text import MAX_TEXT_CHARS
 from pix2fact.tools.search import LocalSearch
 from pix2fact.tools.urlguard import BlockedURLError, UrlGuard
 from pix2fact.tools.web import Snapshot, WebPage

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -75,8 +76,12 @@ def test_no_bare_imports_of_top_level_folders():
 
 @pytest.mark.slow
 def test_wheel_has_no_top_level_agents_tools_or_tasks(tmp_path):
+    # Build from a clean copy: setuptools reuses ./build, where modules since moved or deleted
+    # would linger and end up in the wheel.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "results", "__pycache__"))
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -88,5 +93,5 @@ def test_wheel_has_no_top_level_agents_tools_or_tasks(tmp_path):
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith((".dist-info", ".data"))}
 
     assert top_level == {"pix2fact"}
-    for module in ("pix2fact/agents/__init__.py", "pix2fact/tools/base.py", "pix2fact/tasks/model.py", "pix2fact/loop.py"):
+    for module in ("pix2fact/agents/__init__.py", "pix2fact/tools/base.py", "pix2fact/tools/browser/loader.py", "pix2fact/tasks/model.py", "pix2fact/loop.py", "pix2fact/report/style.css", "pix2fact/models/prices.json"):
         assert module in names

@@ -16,7 +16,7 @@ from fakes.pages_server import Page, PagesServer, echo_headers, html_page, make_
 
 from pix2fact.tools.base import ToolError
 from pix2fact.tools.browser import BrowserPool, BrowserSession
-from pix2fact.tools.pdf import pdf_to_text
+from pix2fact.tools.browser.pdf import pdf_to_text
 from pix2fact.tools.urlguard import BlockedURLError, UrlGuard
 from pix2fact.tools.web import Snapshot
 

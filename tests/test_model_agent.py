@@ -33,7 +33,7 @@ from pix2fact.toolset import Toolset
 from pix2fact.tools.answer import AnswerTool
 from pix2fact.tools.base import ImageBlob, ToolResult
 from pix2fact.tools.image import ImageTools
-from pix2fact.tools.image_specs import crop_spec, view_image_spec
+from pix2fact.tools.image.specs import crop_spec, view_image_spec
 from pix2fact.trajectory import LimitEvent
 
 FAKE_KEY = "sk-test-PIX2FACT-CANARY-model-agent-4d1b"

@@ -18,8 +18,8 @@ from playwright.async_api import BrowserContext, Response
 from playwright.async_api import Error as PlaywrightError
 
 from pix2fact.tools.archive import ArchivedPage, WebArchive
-from pix2fact.tools.browser_proxy import BLOCKED_HEADER
-from pix2fact.tools.pdf import is_pdf
+from pix2fact.tools.browser.proxy import BLOCKED_HEADER
+from pix2fact.tools.browser.pdf import is_pdf
 from pix2fact.tools.web import normalize_url
 
 logger = logging.getLogger(__name__)

@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from pix2fact.tools.base import ImageBlob, ImageLimits, Tool, ToolError, ToolResult, ToolSpec, require_keys
-from pix2fact.tools.image_boxes import CoordinateSystem, Frame, choose_zoom, parse_box, snap_to_pixels
-from pix2fact.tools.image_decode import (
+from pix2fact.tools.image.boxes import CoordinateSystem, Frame, choose_zoom, parse_box, snap_to_pixels
+from pix2fact.tools.image.decode import (
     DECODED_IMAGES,
     DEFAULT_MAX_PIXELS,
     ImageLoadError,
     load_image,
     read_image_size,
 )
-from pix2fact.tools.image_encode import encode_jpeg, fit_within, render_region
-from pix2fact.tools.image_specs import crop_spec, view_image_spec
+from pix2fact.tools.image.encode import encode_jpeg, fit_within, render_region
+from pix2fact.tools.image.specs import crop_spec, view_image_spec
 
 __all__ = [
     "DECODED_IMAGES",

@@ -7,7 +7,7 @@ The crop description depends on the coordinate convention: pixel boxes for most 
 from __future__ import annotations
 
 from pix2fact.tools.base import ToolSpec
-from pix2fact.tools.image_boxes import CoordinateSystem
+from pix2fact.tools.image.boxes import CoordinateSystem
 
 
 def view_image_spec(max_side: int) -> ToolSpec:

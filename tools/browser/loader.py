@@ -17,12 +17,12 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from pix2fact.tools.archive import ArchivedPage
-from pix2fact.tools.archive_recorder import PageRecorder
+from pix2fact.tools.archive.recorder import PageRecorder
 from pix2fact.tools.base import ToolError, ToolResult
-from pix2fact.tools.browser_proxy import GuardProxy
-from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, offline_message, serves
-from pix2fact.tools.browser_text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, refresh_delay, render_page
-from pix2fact.tools.pdf import fetch_bytes, is_pdf, read_pdf
+from pix2fact.tools.browser.proxy import GuardProxy
+from pix2fact.tools.browser.routing import BlockLog, SnapshotRouter, offline_message, serves
+from pix2fact.tools.browser.text import EXTRACT_SCRIPT, MAX_LINKS, MAX_TEXT_CHARS, PageView, build_view, refresh_delay, render_page
+from pix2fact.tools.browser.pdf import fetch_bytes, is_pdf, read_pdf
 from pix2fact.tools.urlguard import BlockedURLError
 from pix2fact.tools.web import normalize_url
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from pix2fact.tools.base import Tool, ToolError, ToolResult, ToolSpec, require_keys
 
 if TYPE_CHECKING:
-    from pix2fact.tools.browser_session import BrowserSession
+    from pix2fact.tools.browser.session import BrowserSession
 
 
 def _integer(arguments: dict[str, Any], key: str) -> int | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from pix2fact.tools.base import ToolError, ToolResult
-from pix2fact.tools.browser_loader import PageLoader
-from pix2fact.tools.browser_text import PageView, find_matches
+from pix2fact.tools.browser.loader import PageLoader
+from pix2fact.tools.browser.text import PageView, find_matches
 
 MAX_FIND_MATCHES = 20
 

@@ -22,12 +22,12 @@ import os
 from playwright.async_api import Browser, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from pix2fact.tools.archive_recorder import PageRecorder
-from pix2fact.tools.browser_loader import BrowserFault
-from pix2fact.tools.browser_proxy import GuardProxy
-from pix2fact.tools.browser_routing import BlockLog, SnapshotRouter, reject_websocket, serves
-from pix2fact.tools.browser_session import BrowserSession
-from pix2fact.tools.browser_tools import browser_tools
+from pix2fact.tools.archive.recorder import PageRecorder
+from pix2fact.tools.browser.loader import BrowserFault
+from pix2fact.tools.browser.proxy import GuardProxy
+from pix2fact.tools.browser.routing import BlockLog, SnapshotRouter, reject_websocket, serves
+from pix2fact.tools.browser.session import BrowserSession
+from pix2fact.tools.browser.tools import browser_tools
 from pix2fact.tools.urlguard import UrlGuard
 from pix2fact.tools.web import WebSource
 
