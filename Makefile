@@ -24,7 +24,7 @@ system-deps:
 # Re-installed when pyproject.toml changes (new dependencies or entry points).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 

@@ -33,6 +33,7 @@ from pix2fact.toolset import Toolset
 from pix2fact.tools.answer import AnswerFields, parse_answer_text
 from pix2fact.tools.base import ToolError, ToolResult
 from pix2fact.trajectory import (
+    AgentErrorEvent,
     Event,
     HarnessErrorEvent,
     LimitEvent,
@@ -53,6 +54,10 @@ class Limits(BaseModel):
     max_seconds: float = 600.0
     max_consecutive_tool_errors: int = 8
     tool_timeout_s: float = 60.0
+
+
+class AgentFailure(Exception):
+    """Wraps an exception the agent raised, so the loop can tell it from a harness fault."""
 
 
 class _TaskState:
@@ -102,7 +107,12 @@ async def run_task(
                 coords=toolset.coords,
                 epoch=epoch,
             )
-            await agent.start(task.view(), context)
+            try:
+                await agent.start(task.view(), context)
+            except HarnessError:
+                raise
+            except Exception as error:
+                raise AgentFailure() from error
             await _drive(task, agent, toolset, store, limits, state)
     except TimeoutError:
         if not deadline.expired():
@@ -113,6 +123,12 @@ async def run_task(
         _record_harness_error(state, error, "context_length")
     except HarnessError as error:
         _record_harness_error(state, error, "harness_error")
+    except AgentFailure as failure:
+        error = failure.__cause__
+        logger.warning("task %s: the agent raised %s: %s", task.id, type(error).__name__, error)
+        state.events.append(AgentErrorEvent(step=state.step, message=f"{type(error).__name__}: {error}"))
+        state.status = "agent_error"
+        state.error = f"{type(error).__name__}: {error}"
     except Exception as error:  # a bug in an agent or in the harness must not end the run
         logger.exception("task %s: unexpected error", task.id)
         _record_harness_error(state, error, "harness_error")
@@ -156,7 +172,12 @@ async def _drive(task: Task, agent: Agent, toolset: Toolset, store: RunStore, li
 
         state.step += 1
         turn_clock = time.monotonic()
-        turn = await agent.step(outcomes)
+        try:
+            turn = await agent.step(outcomes)
+        except (HarnessError, TimeoutError, asyncio.CancelledError):
+            raise
+        except Exception as error:
+            raise AgentFailure() from error
         state.usage = state.usage + turn.usage
         state.events.append(_turn_event(state.step, turn, time.monotonic() - turn_clock))
 

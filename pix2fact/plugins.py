@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pix2fact.agent import Agent
-from pix2fact.errors import AgentLoadError, ConfigError
+from pix2fact.errors import AgentLoadError, ConfigError, Pix2FactError
 
 GROUP = "pix2fact.agents"
 
@@ -65,6 +65,12 @@ def create_agent(reference: str, options: dict[str, Any] | None = None) -> Agent
     except TypeError as error:
         accepted = [name for name in inspect.signature(cls).parameters if name not in ("self", "args", "kwargs")]
         raise ConfigError(f"agent {reference!r} rejected its options {sorted(merged)}: {error}; it accepts: {', '.join(accepted) or 'no options'}") from error
+    except ValueError as error:  # agents validate option values in __init__
+        raise ConfigError(f"agent {reference!r}: invalid option value: {error}") from error
+    except Pix2FactError:
+        raise
+    except Exception as error:
+        raise AgentLoadError(f"creating agent {reference!r} failed: {type(error).__name__}: {error}") from error
 
 
 def parse_options(pairs: list[str]) -> dict[str, str]:

@@ -5,8 +5,9 @@ decides the results (agent, its options, task set, setting, limits), so running 
 command again finds the same folder and skips the tasks already in it. `--limit` and
 `--concurrency` are left out of that id on purpose: a larger `--limit` extends a run.
 
-Tasks that ended in a harness error (a provider outage, a crashed browser) run again on resume.
-Their newer record replaces the old one when the run is read.
+Tasks that ended in a harness error (a provider outage, a crashed browser), or that a harness
+fault left ungraded, run again on resume. Their newer record replaces the old one when the run
+is read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import logging
 import platform
 import re
+import signal
 import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -110,6 +112,20 @@ def default_run_id(config: RunConfig, agent: Agent) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")
 
 
+def needs_rerun(task: Task, record: TaskRecord) -> bool:
+    """Whether resume runs the task again: a harness error, or a harness fault left it ungraded."""
+    if record.status in RETRIED_STATUSES:
+        return True
+    return bool(record.harness_faults) and judge_record(task, record).verdict == "ungradable"
+
+
+def check_run_id(run_id: str) -> str:
+    """Return the run id if it is a plain folder name, so a run can never write outside --out."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", run_id) or ".." in run_id:
+        raise ConfigError(f"invalid run id {run_id!r}: use letters, digits, '.', '_' and '-' only, starting with a letter or digit")
+    return run_id
+
+
 @dataclass
 class PreparedRun:
     """A run whose folder and manifest exist and whose remaining work is known."""
@@ -129,17 +145,19 @@ def prepare_run(config: RunConfig) -> PreparedRun:
     if not config.tasks:
         raise ConfigError("no tasks to run; check --tasks and --limit")
 
+    if config.run_id:
+        check_run_id(config.run_id)
     if config.resume and not RunStore(config.out / (config.run_id or "")).exists():
         raise ConfigError(f"cannot resume {config.run_id!r}: no run folder at {config.out / (config.run_id or '')}; drop --resume to start it")
 
     probe = create_agent(config.agent, config.agent_options)
-    run_id = config.run_id or default_run_id(config, probe)
+    run_id = check_run_id(config.run_id) if config.run_id else default_run_id(config, probe)
     store = RunStore(config.out / run_id)
 
     manifest = _prepare_manifest(store, config, probe, run_id)
     loaded = store.load_records()
-    task_ids = {task.id for task in config.tasks}
-    finished = [record for record in loaded.records if record.status not in RETRIED_STATUSES and record.task_id in task_ids]
+    tasks_by_id = {task.id: task for task in config.tasks}
+    finished = [record for record in loaded.records if record.task_id in tasks_by_id and not needs_rerun(tasks_by_id[record.task_id], record)]
     done = {record.key for record in finished}
     pending = [(task, epoch) for epoch in range(1, config.epochs + 1) for task in config.tasks if (task.id, epoch) not in done]
     if finished:
@@ -161,10 +179,13 @@ async def execute_run(prepared: PreparedRun, progress: Progress | None = None, j
 
     interrupted = True
     ran = 0
+    logger.info("run %s: starting %d task(s) with agent %s, concurrency %d", prepared.run_id, len(prepared.pending), config.agent, config.concurrency)
     try:
         ran = await _run_pending(config, prepared.store, prepared.pending, progress)
         interrupted = False
     finally:
+        saved = len(prepared.store.load_records().records)
+        logger.info("run %s: %s; %d task(s) saved in %s", prepared.run_id, "interrupted" if interrupted else "finished", saved, prepared.store.folder)
         prepared.manifest["finished_at"] = datetime.now(timezone.utc).isoformat()
         prepared.manifest["status"] = "interrupted" if interrupted else "finished"
         prepared.store.write_manifest(prepared.manifest)
@@ -183,10 +204,11 @@ async def _run_pending(config: RunConfig, store: RunStore, pending: list[tuple[T
     for item in pending:
         queue.put_nowait(item)
     finished = 0
+    stop = _StopOnInterrupt()
 
     async def worker(environment: Environment) -> None:
         nonlocal finished
-        while not queue.empty():
+        while not queue.empty() and not stop.requested:
             task, epoch = queue.get_nowait()
             agent = create_agent(config.agent, config.agent_options)
             try:
@@ -208,11 +230,47 @@ async def _run_pending(config: RunConfig, store: RunStore, pending: list[tuple[T
             if progress:
                 progress.task_done(record, verdict)
 
-    async with _environment(config, store.folder) as environment:
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(config.concurrency, len(pending))):
-                group.create_task(worker(environment))
+    with stop:
+        async with _environment(config, store.folder) as environment:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(config.concurrency, len(pending))):
+                    group.create_task(worker(environment))
+    if stop.requested:
+        raise KeyboardInterrupt
     return finished
+
+
+class _StopOnInterrupt:
+    """Turn Ctrl-C into "start no new task, cancel the running ones".
+
+    Ctrl-C in a terminal also reaches Chromium and the Playwright driver, whose failures can
+    swallow the cancellation of a running task. Without this flag the workers would then go on
+    and record every remaining task as a harness error instead of stopping.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._installed = False
+
+    def __enter__(self) -> "_StopOnInterrupt":
+        loop = asyncio.get_running_loop()
+        main = asyncio.current_task()
+
+        def interrupt() -> None:
+            self.requested = True
+            if main is not None:
+                main.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, interrupt)
+            self._installed = True
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signals here
+            pass
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._installed:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
 
 
 def setup_failure_record(task: Task, epoch: int, error: Exception) -> TaskRecord:
@@ -302,13 +360,20 @@ def _prepare_manifest(store: RunStore, config: RunConfig, agent: Agent, run_id: 
 
     if store.exists():
         manifest = store.read_manifest()
-        for key in ("agent", "setting", "coords", "epochs"):
+        for key in ("agent", "agent_options", "setting", "coords", "crop_expand", "epochs", "limits"):
+            if key not in manifest:  # a manifest written before this key was recorded
+                continue
             if manifest.get(key) != fresh[key]:
                 raise ConfigError(
                     f"run {run_id!r} in {store.folder} was made with {key}={manifest.get(key)!r}, not {fresh[key]!r}; "
                     "pick another --run-id or remove that folder"
                 )
         manifest["resumed_at"] = datetime.now(timezone.utc).isoformat()
+    elif store.trajectories_path.exists():
+        raise ConfigError(
+            f"{store.folder} has trajectories but no manifest.json, so it cannot be checked against this run; "
+            "restore the manifest, or pick another --run-id or --out"
+        )
     else:
         store.create()
         manifest = {**fresh, "started_at": datetime.now(timezone.utc).isoformat()}

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from pix2fact.agent import BuiltinToolCall, ToolCall, Usage
 from pix2fact.tools.answer import AnswerFields
 
-TaskStatus = Literal["answered", "text_answer", "limit", "no_answer", "harness_error", "context_length"]
+TaskStatus = Literal["answered", "text_answer", "limit", "no_answer", "agent_error", "harness_error", "context_length"]
 
 
 class ImageRef(BaseModel):
@@ -71,6 +71,14 @@ class HarnessErrorEvent(BaseModel):
     message: str
 
 
+class AgentErrorEvent(BaseModel):
+    """An exception raised by the agent under evaluation: its own failure, not the harness's."""
+
+    type: Literal["agent_error"] = "agent_error"
+    step: int
+    message: str
+
+
 class LimitEvent(BaseModel):
     """A limit that ended the task before the agent answered."""
 
@@ -80,7 +88,7 @@ class LimitEvent(BaseModel):
     value: float
 
 
-Event = Annotated[ModelTurnEvent | ToolEvent | HarnessErrorEvent | LimitEvent, Field(discriminator="type")]
+Event = Annotated[ModelTurnEvent | ToolEvent | HarnessErrorEvent | AgentErrorEvent | LimitEvent, Field(discriminator="type")]
 
 
 class TaskRecord(BaseModel):

@@ -127,7 +127,7 @@ def load_tasks(
 
     root = (images_dir if images_dir is not None else path.parent).expanduser().resolve()
     if not root.is_dir():
-        raise ConfigError(f"images folder {root} does not exist; pass images_dir pointing to the dataset images")
+        raise ConfigError(f"images folder {root} does not exist; pass --images (images_dir in Python) pointing to the dataset images")
     context = _Context(path, columns, root, max_pixels)
 
     tasks: list[Task] = []
@@ -353,7 +353,7 @@ def _resolve_image(raw: str, root: Path, fail: _Fail) -> Path:
     if not resolved.is_relative_to(root):
         raise fail(
             f"image path leads outside the dataset folder {root} (resolved to {resolved}); use a path "
-            "relative to images_dir without '..', or pass images_dir pointing to the folder that holds it"
+            "relative to the images folder without '..', or pass --images pointing to the folder that holds it"
         )
     return resolved
 

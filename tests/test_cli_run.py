@@ -98,6 +98,9 @@ def test_show_leaderboard_and_judge_read_the_folder(cli, tmp_path, sample_dir):
         pytest.param(["run", "--crop-expand", "3"], "--crop-expand is a fraction", id="bad-crop-expand"),
         pytest.param(["run", "--resume", "never-made"], "cannot resume 'never-made'", id="resume-missing"),
         pytest.param(["run", "-A", "novalue"], "write it as -A key=value", id="bad-agent-option"),
+        pytest.param(["run", "-A", "max_links=abc"], "invalid option value", id="bad-agent-option-value"),
+        pytest.param(["run", "--run-id", "../../escape"], "invalid run id '../../escape'", id="run-id-escapes-out"),
+        pytest.param(["run", "--max-tokens", "0"], "--max-tokens must be at least 1, got 0", id="zero-max-tokens"),
         pytest.param(["show", "no/such/run", "t1"], "not a run folder", id="show-missing-run"),
         pytest.param(["leaderboard", "no/such/run"], "not a run folder", id="leaderboard-missing-run"),
     ],
@@ -166,3 +169,65 @@ def test_redact_options_hides_credentials():
     shown = redact_options({"api_key": "sk-secret", "AUTH_TOKEN": "t", "temperature": 0.2})
 
     assert shown == {"AUTH_TOKEN": "<redacted>", "api_key": "<redacted>", "temperature": "0.2"}
+
+
+def test_folder_without_manifest_is_not_reused(cli, tmp_path, sample_dir):
+    assert cli("run", "--agent", TEST_AGENT, "--limit", "1", "--out", tmp_path, "--run-id", "r").code == 0
+    (tmp_path / "r" / "manifest.json").unlink()
+
+    result = cli("run", "--agent", TEST_AGENT, "--limit", "2", "--out", tmp_path, "--run-id", "r")
+
+    assert result.code == 2
+    assert "has trajectories but no manifest.json" in result.output
+    assert len((tmp_path / "r" / "trajectories.jsonl").read_text().splitlines()) == 1
+
+
+def test_changed_options_under_same_run_id_are_rejected(cli, tmp_path, sample_dir):
+    assert cli("run", "--agent", TEST_AGENT, "--limit", "1", "--out", tmp_path, "--run-id", "r").code == 0
+
+    result = cli("run", "--agent", TEST_AGENT, "--max-steps", "3", "--limit", "1", "--out", tmp_path, "--run-id", "r")
+
+    assert result.code == 2
+    assert "was made with limits=" in result.output
+
+
+def test_agent_exception_counts_against_the_agent(cli, tmp_path, sample_dir):
+    agent_file = tmp_path / "crashing.py"
+    agent_file.write_text(
+        "from pix2fact.agent import Agent\n\n"
+        "class Crashing(Agent):\n"
+        "    name = 'crashing'\n\n"
+        "    async def step(self, results):\n"
+        "        raise ValueError('bug in my agent')\n"
+    )
+
+    result = cli("run", "--agent", f"{agent_file}:Crashing", "--limit", "1", "--out", tmp_path / "out")
+
+    assert result.code == 0, result.output
+    store = RunStore(run_folder(tmp_path / "out"))
+    record = store.load_records().records[0]
+    assert record.status == "agent_error"
+    assert "bug in my agent" in record.error
+    verdict = store.read_jsonl("verdicts.jsonl")[0]
+    assert verdict["verdict"] == "incorrect"
+    assert "the agent raised ValueError" in verdict["reason"]
+
+
+def test_resume_reruns_tasks_a_harness_fault_left_ungraded(sample_dir):
+    from pix2fact.runner import needs_rerun
+    from pix2fact.tasks.loaders import load_tasks
+    from pix2fact.tools.answer import AnswerFields
+    from pix2fact.trajectory import TaskRecord, ToolEvent
+
+    task = load_tasks(sample_dir / "tasks.jsonl").tasks[0]
+    fault = ToolEvent(step=1, call_id="c1", name="open_url", error="browser died", fault="harness")
+
+    def record(answer: str, events) -> TaskRecord:
+        return TaskRecord(
+            task_id=task.id, status="answered", answer=AnswerFields(final_answer=answer), events=events,
+            started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-01T00:00:01+00:00", duration_s=1.0,
+        )
+
+    assert needs_rerun(task, record("wrong", [fault])) is True
+    assert needs_rerun(task, record(task.answer, [fault])) is False
+    assert needs_rerun(task, record("wrong", [])) is False

@@ -196,15 +196,23 @@ def test_abstention_with_explanation_counts():
     assert verdict.signals.abstained is True
 
 
-def test_harness_fault_takes_priority_over_reasoning():
+def test_wrong_answer_after_harness_fault_is_ungradable():
     record = thorough_search().open(EVIDENCE, text=EVIDENCE_TEXT).tool_fault().record(WRONG)
 
     verdict = judge_record(make_task(), record)
 
-    assert verdict.verdict == "incorrect"
+    assert verdict.verdict == "ungradable"
+    assert "not counted because a harness fault" in verdict.reason
     assert verdict.failure == "harness"
-    assert verdict.other_failures == []
     assert "browser crashed" in verdict.evidence
+
+
+def test_correct_answer_despite_harness_fault_counts():
+    record = thorough_search().open(EVIDENCE, text=EVIDENCE_TEXT).tool_fault().record(GOLD)
+
+    verdict = judge_record(make_task(), record)
+
+    assert verdict.verdict == "correct"
 
 
 def test_harness_error_without_answer_is_ungradable():

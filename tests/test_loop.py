@@ -208,15 +208,17 @@ async def test_provider_error_is_a_harness_error(tmp_path):
     assert record.harness_faults
 
 
-async def test_agent_bug_does_not_raise(tmp_path):
+async def test_agent_exception_is_agent_error(tmp_path):
     class Buggy(Agent):
         async def step(self, results):
             raise KeyError("oops")
 
     record = await run(Buggy(), tmp_path)
 
-    assert record.status == "harness_error"
+    assert record.status == "agent_error"
     assert "KeyError" in record.error
+    assert record.events[-1].type == "agent_error"
+    assert record.harness_faults == []
 
 
 class Procedure(ProceduralAgent):

@@ -33,8 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    """Run the command line with `argv` (default: sys.argv[1:]) and return the exit code."""
+def main(argv: list[str] | None = None, console: Console | None = None, error_console: Console | None = None) -> int:
+    """Run the command line with `argv` (default: sys.argv[1:]) and return the exit code.
+
+    Results go to `console` (stdout) and errors to `error_console` (stderr), so that
+    `pix2fact export ... > file` never writes an error message into the file.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -42,14 +46,15 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
         return 2
 
     console = console or Console()
+    error_console = error_console or (console if console.file not in (None, sys.stdout) else Console(stderr=True))
     _configure_logging(args.verbose, console)
     try:
         return args.execute(args, console)
     except Pix2FactError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        error_console.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
-        console.print("[yellow]interrupted[/]")
+        error_console.print("[yellow]interrupted[/]")
         return 130
 
 

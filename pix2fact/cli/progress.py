@@ -51,8 +51,12 @@ class RunProgress:
         if self._bar is not None and self._task_id is not None:
             self._bar.update(self._task_id, advance=1, score=self._score())
         else:
-            mark = {"correct": "correct", "incorrect": "wrong", "ungradable": "ungradable"}[verdict.verdict]
-            self.console.print(f"{record.task_id}: {mark} ({record.status}, {record.steps} steps, {record.duration_s:.1f} s)  {self._score()}", highlight=False)
+            line = f"{record.task_id}: {verdict.verdict} ({record.status}, {record.steps} steps, {record.duration_s:.1f} s)  {self._score()}"
+            self.console.print(line, highlight=False, soft_wrap=True)
+        if record.error and self._bar is None:
+            self.console.print(f"  {record.task_id}: {record.error}", highlight=False, soft_wrap=True)
+        elif record.error:
+            self._bar.console.print(f"{record.task_id}: {record.status}: {record.error}", highlight=False, soft_wrap=True)
 
     def _score(self) -> str:
         accuracy = f"{self.correct / self.graded:.0%}" if self.graded else "-"

@@ -66,7 +66,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     try:
         with progress:
             outcome = asyncio.run(execute_run(prepared, progress, judge))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C: see runner._StopOnInterrupt
         saved = len(prepared.store.load_records().records)
         console.print(f"[yellow]Interrupted.[/] {saved} finished task(s) are saved in {prepared.store.folder}; run the same command again to resume.")
         return 130
@@ -83,6 +83,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         value = getattr(args, name)
         if value < minimum:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least {minimum}, got {value}")
+    if args.max_tokens is not None and args.max_tokens < 1:
+        raise ConfigError(f"--max-tokens must be at least 1, got {args.max_tokens}; leave it out for no limit")
     if args.max_seconds <= 0:
         raise ConfigError(f"--max-seconds must be positive, got {args.max_seconds}")
     if not 0 <= args.crop_expand <= 1:

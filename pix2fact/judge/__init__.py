@@ -80,6 +80,8 @@ def _no_answer_reason(record: TaskRecord) -> str:
     limits = [event for event in record.events if isinstance(event, LimitEvent)]
     if limits:
         return f"no answer: the task ended at the {limits[-1].limit} limit ({limits[-1].value:g})"
+    if record.status == "agent_error":
+        return f"no answer: the agent raised {record.error}"
     return f"no answer: the task ended with status {record.status}"
 
 
@@ -134,6 +136,16 @@ def judge_record(
     signals = compute_signals(task, record, thresholds)
     if grade.verdict == "correct":
         return Verdict(**common, signals=signals)
+
+    if is_harness_failure(record):
+        # A wrong answer given after a tool or provider fault says nothing sure about the agent,
+        # so it is left out of accuracy, like a task with no answer, and --resume runs it again.
+        _, _, evidence = attribute(record, signals, task.answer, thresholds)
+        reason = f"{grade.reason}; not counted because a harness fault happened during the task"
+        return Verdict(
+            **{**common, "verdict": "ungradable", "reason": reason},
+            failure="harness", evidence=evidence, signals=signals, attribution_source="signals",
+        )
 
     failure, others, evidence = attribute(record, signals, task.answer, thresholds)
     return Verdict(**common, failure=failure, other_failures=others, evidence=evidence, signals=signals, attribution_source="signals")

@@ -204,7 +204,7 @@ class OpenAICompatibleClient(OpenAIChatClient):
     def _default_model_or_fail(cls) -> str:
         raise ConfigError(
             "openai-compatible needs a model name: pass --model NAME or -A model=NAME "
-            "(GET {base_url}/models lists what the server offers)"
+            "(a GET of the server's /v1/models lists the models it serves)"
         )
 
     def model_for(self, request: ModelRequest) -> str:
