@@ -15,6 +15,13 @@ logger = logging.getLogger(__name__)
 SAMPLE = "sample"
 
 
+def sample_is_built() -> bool:
+    """Whether the sample set is already in the cache, so that using it starts at once."""
+    from pix2fact.tasks.sample import default_sample_dir, is_complete
+
+    return is_complete(default_sample_dir(), 0)
+
+
 @dataclass
 class ResolvedTasks:
     """Tasks ready to run, the name recorded for them, and the web snapshot that goes with them."""

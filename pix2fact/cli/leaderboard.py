@@ -41,8 +41,7 @@ def expand_run_folders(paths: list[Path], console: Console) -> list[Path]:
     """Accept run folders, or a parent such as results/ holding them; skip plain files from globs."""
     folders: list[Path] = []
     for path in paths:
-        if path.is_file():
-            console.print(f"[dim]skipping {path}: a file, not a run folder[/]")
+        if path.is_file():  # results/* also matches results/README.md
             continue
         if path.is_dir() and not (path / "manifest.json").is_file():
             children = sorted(child for child in path.iterdir() if (child / "manifest.json").is_file())
@@ -79,7 +78,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     warning = task_set_warning(selected)
     if warning:
         logger.warning("%s", warning)
-    console.out(leaderboard_text(selected, args.format), end="", highlight=False)
+    text = leaderboard_text(selected, args.format)
+    console.out(text if text.endswith("\n") else text + "\n", end="", highlight=False)
     return 0
 
 

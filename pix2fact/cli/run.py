@@ -12,7 +12,7 @@ from rich.console import Console
 from pix2fact.cli.progress import RunProgress
 from pix2fact.cli.tables import print_leaderboard
 from pix2fact.cli.web import add_web_arguments, web_config
-from pix2fact.datasets import SAMPLE, resolve_tasks
+from pix2fact.datasets import SAMPLE, resolve_tasks, sample_is_built
 from pix2fact.errors import ConfigError
 from pix2fact.judge.spec import JudgeSpec
 from pix2fact.models.pricing import load_prices
@@ -57,6 +57,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def execute(args: argparse.Namespace, console: Console) -> int:
     judge = JudgeSpec.parse(args.judge)  # a bad --judge fails before any task runs
     load_prices()  # so does a bad PIX2FACT_PRICES file, instead of after the run
+    if args.tasks == SAMPLE and not sample_is_built():
+        console.print("Building the sample task set on first use (images and web snapshot; under a minute)...")
     config = build_config(args)
     prepared = prepare_run(config)
     _log_to_run_folder(prepared.store.folder)
