@@ -7,12 +7,15 @@ output and the captured logs are searched for the fake key.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
 from fakes.anthropic_server import SCRIPTED_ANSWER, AnthropicServer, scripted_claude
+from PIL import Image
 
 from pix2fact.models.anthropic import DEFAULT_MAX_TOKENS, WEB_SEARCH_TOOL
 from pix2fact.store import RunStore
@@ -66,6 +69,31 @@ def assert_key_absent(folder: Path, output: str, caplog) -> None:
     assert all(FAKE_KEY not in record.getMessage() for record in caplog.records)
 
 
+def first_view(request) -> tuple[str, tuple[int, int]]:
+    """Return the text and the image size of the first user message of a request."""
+    blocks = request.json["messages"][0]["content"]
+    images = [block for block in blocks if block["type"] == "image"]
+    assert len(images) == 1, blocks
+    text = "".join(block.get("text", "") for block in blocks if block["type"] == "text")
+    return text, Image.open(io.BytesIO(base64.b64decode(images[0]["source"]["data"]))).size
+
+
+# The sample's first task annotates one region, [1694, 1006, 1859, 1056], of a 3840x2160 photo.
+REGION_SIZE = (165, 50)
+
+
+def assert_first_view(setting: str, text: str, size: tuple[int, int]) -> None:
+    """Check that c3/c4 open on the annotated region's crop, and every other setting on the 16:9 overview."""
+    width, height = size
+    if setting in ("c3", "c4"):
+        assert size == REGION_SIZE, size
+        assert "The annotated region of the image: box [1694, 1006, 1859, 1056]" in text
+    else:
+        assert width >= 1000, size
+        assert width / height == pytest.approx(16 / 9, rel=0.01), size
+        assert "annotated region" not in text
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("setting", "limit", "status"),
@@ -73,6 +101,11 @@ def assert_key_absent(folder: Path, output: str, caplog) -> None:
         pytest.param("agentic", 3, "answered", id="agentic"),
         pytest.param("single-pass", 1, "text_answer", id="single-pass"),
         pytest.param("builtin-search", 1, "answered", id="builtin-search"),
+        # c1/c3 offer only the answer tool, which the scripted model calls at once; c2/c4 search first.
+        pytest.param("c1", 1, "answered", id="c1"),
+        pytest.param("c2", 1, "answered", id="c2"),
+        pytest.param("c3", 1, "answered", id="c3"),
+        pytest.param("c4", 1, "answered", id="c4"),
     ],
 )
 def test_cli_run_against_fake(cli, fake, tmp_path, sample_dir, caplog, setting, limit, status):
@@ -107,6 +140,10 @@ def test_cli_run_against_fake(cli, fake, tmp_path, sample_dir, caplog, setting, 
     assert manifest["agent_config"]["reasoning_effort"] == "medium"
     assert manifest["agent_config"]["prompt_cache"] is True
     assert_key_absent(folder, result.output, caplog)
+    text, size = first_view(fake.requests[0])
+    assert_first_view(setting, text, size)
+    searched = [len(record.tool_events("web_search")) for record in records]
+    assert searched == [1 if setting in ("c2", "c4") else 0] * limit
 
     searches = [record.builtin_tool_calls("web_search") for record in records]
     if setting != "builtin-search":

@@ -7,12 +7,14 @@ and the captured logs are searched for the fake key.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
-from fakes.gemini_server import SCRIPTED_ANSWER, GeminiServer, field, scripted_gemini
+from fakes.gemini_server import SCRIPTED_ANSWER, GeminiServer, field, inline_images, scripted_gemini
+from PIL import Image
 
 from pix2fact.store import RunStore
 from pix2fact.trajectory import ModelTurnEvent
@@ -65,9 +67,34 @@ def assert_key_absent(folder: Path, output: str, caplog) -> None:
     assert all(FAKE_KEY not in record.getMessage() for record in caplog.records)
 
 
+def first_view(request) -> tuple[str, tuple[int, int]]:
+    """Return the text and the image size of the first user content of a request."""
+    content = field(request.json, "contents")[0]
+    images = inline_images(content)
+    assert len(images) == 1, [mime for mime, _ in images]
+    text = "".join(part.get("text", "") for part in content["parts"])
+    return text, Image.open(io.BytesIO(images[0][1])).size
+
+
 def system_instruction(request) -> str:
     instruction = field(request.json, "systemInstruction")
     return "".join(part.get("text", "") for part in instruction["parts"])
+
+
+# The sample's first task annotates one region, [1694, 1006, 1859, 1056], of a 3840x2160 photo.
+REGION_SIZE = (165, 50)
+
+
+def assert_first_view(setting: str, text: str, size: tuple[int, int]) -> None:
+    """Check that c3/c4 open on the annotated region's crop, and every other setting on the 16:9 overview."""
+    width, height = size
+    if setting in ("c3", "c4"):
+        assert size == REGION_SIZE, size
+        assert "The annotated region of the image: box [1694, 1006, 1859, 1056]" in text
+    else:
+        assert width >= 1000, size
+        assert width / height == pytest.approx(16 / 9, rel=0.01), size
+        assert "annotated region" not in text
 
 
 @pytest.mark.slow
@@ -77,6 +104,11 @@ def system_instruction(request) -> str:
         pytest.param("agentic", 3, "answered", id="agentic"),
         pytest.param("single-pass", 1, "text_answer", id="single-pass"),
         pytest.param("builtin-search", 1, "answered", id="builtin-search"),
+        # c1/c3 offer only the answer tool, which the scripted model calls at once; c2/c4 search first.
+        pytest.param("c1", 1, "answered", id="c1"),
+        pytest.param("c2", 1, "answered", id="c2"),
+        pytest.param("c3", 1, "answered", id="c3"),
+        pytest.param("c4", 1, "answered", id="c4"),
     ],
 )
 def test_cli_run_against_fake(cli, fake, tmp_path, sample_dir, caplog, setting, limit, status):
@@ -109,6 +141,10 @@ def test_cli_run_against_fake(cli, fake, tmp_path, sample_dir, caplog, setting, 
     assert manifest["agent_config"]["base_url"] == fake.url
     assert manifest["agent_config"]["tool_images"] == "function_response"
     assert_key_absent(folder, result.output, caplog)
+    text, size = first_view(fake.requests[0])
+    assert_first_view(setting, text, size)
+    searched = [len(record.tool_events("web_search")) for record in records]
+    assert searched == [1 if setting in ("c2", "c4") else 0] * limit
 
     searches = [record.builtin_tool_calls("web_search") for record in records]
     if setting != "builtin-search":

@@ -7,13 +7,16 @@ logs are searched for the fake key.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import logging
 from pathlib import Path
 
 import pytest
 from fakes.base import FakeServer
-from fakes.openai_server import SCRIPTED_ANSWER, scripted_model
+from fakes.openai_server import SCRIPTED_ANSWER, image_urls, scripted_model, wire_messages
+from PIL import Image
 
 FAKE_KEY = "sk-test-PIX2FACT-CANARY-e2e-90ab17"
 # Prices laid over the shipped table, so the expected cost can be worked out by hand.
@@ -103,9 +106,13 @@ def test_agentic_sample_run(cli, openai_fake, tmp_path, caplog, agent, extra):
     assert_key_absent(folder, result.output, caplog=caplog)
 
 
+AGENTS = [pytest.param("gpt", [], id="gpt"), pytest.param("openai-compatible", ["--model", "qwen2.5-vl-7b"], id="openai-compatible")]
+
+
 @pytest.mark.parametrize("setting", ["single-pass", "builtin-search", "c1", "c2", "c3", "c4"])
-def test_gpt_every_setting(cli, openai_fake, tmp_path, setting):
-    result = cli("run", "--agent", "gpt", "--tasks", "sample", "--limit", "1", "--setting", setting, "--out", tmp_path)
+@pytest.mark.parametrize(("agent", "extra"), AGENTS)
+def test_every_setting(cli, openai_fake, tmp_path, agent, extra, setting):
+    result = cli("run", "--agent", agent, *extra, "--tasks", "sample", "--limit", "1", "--setting", setting, "--out", tmp_path)
 
     assert result.code == 0, result.output
     folder = run_folder(tmp_path)
@@ -113,15 +120,27 @@ def test_gpt_every_setting(cli, openai_fake, tmp_path, setting):
     assert len(records) == 1
     assert records[0]["status"] in ("answered", "text_answer"), records[0]
     assert records[0]["answer"]["final_answer"] == SCRIPTED_ANSWER
-    expected_path = "/v1/responses" if setting == "builtin-search" else "/v1/chat/completions"
+    # gpt searches through the Responses API; openai-compatible stays on Chat Completions and requests
+    # an OpenRouter-style ":online" model instead.
+    responses_api = agent == "gpt" and setting == "builtin-search"
+    expected_path = "/v1/responses" if responses_api else "/v1/chat/completions"
     assert {request.path for request in openai_fake.requests} == {expected_path}
+    assert openai_fake.unexpected == []
+    if agent == "openai-compatible":
+        model = "qwen2.5-vl-7b:online" if setting == "builtin-search" else "qwen2.5-vl-7b"
+        assert {request.json["model"] for request in openai_fake.requests} == {model}
     if setting == "single-pass":
         assert len(openai_fake.requests) == 1
         assert "tools" not in openai_fake.requests[0].json
+    tools = [event["name"] for event in records[0]["events"] if event["type"] == "tool"]
+    assert tools.count("web_search") == (1 if setting in ("c2", "c4") else 0), tools
+    if not responses_api:
+        assert_first_image(setting, openai_fake.requests[0])
     assert_key_absent(folder, result.output)
 
     searches = [call for event in records[0]["events"] if event["type"] == "model_turn" for call in event["builtin_tool_calls"]]
-    if setting != "builtin-search":
+    if not responses_api:
+        # The fake cites no pages on Chat Completions, so no built-in search is recorded.
         assert searches == []
         return
     assert "web_search_call.action.sources" in openai_fake.requests[0].json["include"]
@@ -129,6 +148,22 @@ def test_gpt_every_setting(cli, openai_fake, tmp_path, setting):
     assert searches[0]["name"] == "web_search"
     assert searches[0]["queries"] == ["corner shop founded"]
     assert searches[0]["sources"] == [{"url": "http://127.0.0.1:9/shop-history", "title": ""}]
+
+
+def assert_first_image(setting: str, request) -> None:
+    """Check that c3/c4 open on the annotated region's crop, and every other setting on the 16:9 overview.
+
+    The sample's first task annotates one region, [1694, 1006, 1859, 1056], of a 3840x2160 photo.
+    """
+    first_user = next(message for message in wire_messages(request) if message["role"] == "user")
+    urls = image_urls(first_user)
+    assert len(urls) == 1, first_user
+    width, height = Image.open(io.BytesIO(base64.b64decode(urls[0].split(",", 1)[1]))).size
+    if setting in ("c3", "c4"):
+        assert (width, height) == (165, 50)
+    else:
+        assert width >= 1000, (width, height)
+        assert width / height == pytest.approx(16 / 9, rel=0.01), (width, height)
 
 
 def test_provider_fault_is_harness_error(cli, monkeypatch, tmp_path):
