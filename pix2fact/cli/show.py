@@ -67,7 +67,9 @@ def print_header(record: TaskRecord, console: Console) -> None:
     console.rule(f"[bold]{record.task_id}[/] · {record.category or 'no category'} · {record.status}")
     console.print(Text(record.question), style="italic")
     if record.image_size:
-        console.print(f"image {record.image_size[0]}x{record.image_size[1]} px; overview {record.overview.path if record.overview else '-'}")
+        first = record.overview
+        shown = f"{first.width}x{first.height} px, {first.path}" if first else "-"
+        console.print(f"image {record.image_size[0]}x{record.image_size[1]} px; first image shown to the agent: {shown}", highlight=False)
 
 
 def render_event(event: Event) -> RenderableType:
