@@ -104,7 +104,7 @@ class ToolOutcome(BaseModel):
 
 
 class AgentContext(BaseModel):
-    """What the loop tells an agent at the start of a task."""
+    """Facts the loop gives an agent at the start of a task."""
 
     tools: list[ToolSpec]
     image_size: tuple[int, int]

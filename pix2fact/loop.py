@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from datetime import datetime, timezone
@@ -280,8 +281,6 @@ def _record_harness_error(state: _TaskState, error: Exception, status: TaskStatu
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     """Drop values that JSON cannot hold (tools should not return them; this keeps a record savable)."""
-    import json
-
     try:
         json.dumps(data)
         return data

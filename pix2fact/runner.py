@@ -33,7 +33,7 @@ from pix2fact.judge import JUDGE_VERSION, Verdict, judge_record
 from pix2fact.loop import Limits, run_task
 from pix2fact.plugins import create_agent
 from pix2fact.recorded import RecordedResults
-from pix2fact.store import VERDICTS, RunStore
+from pix2fact.store import VERDICTS, RunStore, write_atomic
 from pix2fact.tasks.model import Task, task_set_hash
 from pix2fact.toolset import check_setting
 from pix2fact.trajectory import HarnessErrorEvent, TaskRecord
@@ -395,8 +395,6 @@ def redact_options(options: dict[str, Any]) -> dict[str, str]:
 
 def _merge_tasks_copy(store: RunStore, tasks: list[Task]) -> None:
     """Keep a copy of every task the run has seen, so the judge can re-grade it from the folder alone."""
-    from pix2fact.store import write_atomic
-
     merged = {task.id: task for task in read_run_tasks(store)}
     merged.update({task.id: task for task in tasks})
     text = "".join(merged[key].model_dump_json() + "\n" for key in sorted(merged))

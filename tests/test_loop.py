@@ -85,7 +85,7 @@ async def test_answer_tool_ends_task(tmp_path):
     assert (tmp_path / "run" / record.overview.path).exists()
 
 
-async def test_parallel_calls_run_in_order_and_return_in_order(tmp_path):
+async def test_parallel_calls_keep_their_order(tmp_path):
     turns = [
         AgentTurn(tool_calls=[call("echo", {"text": "one"}, call_id="a"), call("echo", {"text": "two"}, call_id="b")]),
         AgentTurn(tool_calls=[call("answer", {"final_answer": "x"})]),
@@ -124,7 +124,7 @@ async def test_model_mistakes_become_recoverable_tool_errors(tmp_path, bad_call,
     assert record.harness_faults == []
 
 
-async def test_tool_crash_is_a_harness_fault_and_run_goes_on(tmp_path):
+async def test_tool_crash_is_harness_fault(tmp_path):
     agent = ScriptedTurns([AgentTurn(tool_calls=[call("echo", {"text": "x", "mode": "crash"})]), AgentTurn(tool_calls=[call("answer", {"final_answer": "ok"})])])
 
     record = await run(agent, tmp_path)

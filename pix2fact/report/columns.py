@@ -10,6 +10,8 @@ from typing import Callable
 
 from pix2fact.leaderboard import CI_BOOTSTRAP_IMAGE, CI_BOOTSTRAP_TASK, CI_WILSON, CI_WILSON_CLUSTERS, RunSummary
 
+# Display order of the judge's failure classes (pix2fact.judge.attribution lists them in priority
+# order); a test keeps the two sets equal.
 FAILURE_CLASSES = ("grounding", "shallow_search", "long_tail", "reasoning", "abstention", "harness", "unknown")
 
 CI_LEGEND = {
